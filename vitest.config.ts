@@ -4,6 +4,22 @@ import { defineConfig } from 'vitest/config';
 // e2e (the whole system in the local cloud, started once per run).
 export default defineConfig({
   test: {
+    // Handlers read their configuration at module load, as on Lambda; tests get these values.
+    env: {
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      POWERTOOLS_SERVICE_NAME: 'test',
+      POWERTOOLS_METRICS_NAMESPACE: 'DroneDeliveryTest',
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      POWERTOOLS_TRACE_ENABLED: 'false',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      TABLE_NAME: 'test-table',
+      EVENT_BUS_NAME: 'test-bus',
+      REQUESTS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/delivery-requests.fifo',
+      INTERNAL_API_URL: 'https://internal.execute-api.us-east-1.amazonaws.com',
+      NOTIFICATION_SENDER: 'recording',
+    },
     coverage: {
       provider: 'v8',
       include: ['functions/**/*.ts', 'shared/**/*.ts', 'events/**/*.ts'],

@@ -1,0 +1,108 @@
+import {
+  BatchProcessor,
+  EventType,
+  processPartialResponse,
+  SqsFifoPartialProcessorAsync,
+} from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import {
+  CORRELATION_ATTRIBUTE,
+  CORRELATION_HEADER,
+  sanitizeCorrelationId,
+  withCorrelationId,
+} from '../correlation.ts';
+import { type ApiEvent, type ApiResult, headerOf } from '../http.ts';
+import { logger, metrics, tracer } from '../observability.ts';
+import { problemErrors } from './problem.ts';
+
+type Core<E, R> = (event: E, context: Context) => Promise<R>;
+
+function observed<E, R>(core: Core<E, R>) {
+  return middy<E, R>(core)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(captureLambdaHandler(tracer))
+    .use(logMetrics(metrics));
+}
+
+/** The API stack: observability, correlation id in and out, and RFC 9457 problems for every error. */
+export function httpHandler(core: Core<ApiEvent, ApiResult>) {
+  const wrapped = observed(core).use(problemErrors());
+  return async (event: ApiEvent, context: Context): Promise<ApiResult> => {
+    const correlationId =
+      sanitizeCorrelationId(headerOf(event, CORRELATION_HEADER)) ?? event.requestContext.requestId;
+    const response = await withCorrelationId(correlationId, () => wrapped(event, context));
+    return { ...response, headers: { ...response.headers, [CORRELATION_HEADER]: correlationId } };
+  };
+}
+
+/** Options of an SQS consumer. */
+export interface SqsHandlerOptions<T> {
+  /** Turns a record into the consumer's input; a throw marks the record failed (it ends in the DLQ). */
+  parse: (record: SQSRecord) => T;
+  /** Correlation id of a parsed record (default: the message attribute, else the message id). */
+  correlationIdOf?: (item: T, record: SQSRecord) => string | undefined;
+  /** FIFO queues stop a message group at its first failure so order is kept. */
+  fifo?: boolean;
+}
+
+/** Correlation id carried in an SQS message attribute, if any. */
+export function correlationAttribute(record: SQSRecord): string | undefined {
+  return sanitizeCorrelationId(record.messageAttributes?.[CORRELATION_ATTRIBUTE]?.stringValue);
+}
+
+/** The SQS stack: one record at a time, each with its correlation id, failures reported per record. */
+export function sqsHandler<T>(
+  options: SqsHandlerOptions<T>,
+  processRecord: (item: T, record: SQSRecord, context: Context) => Promise<void>,
+) {
+  const core = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    const recordHandler = async (record: SQSRecord) => {
+      let item: T;
+      try {
+        item = options.parse(record);
+      } catch (error) {
+        logger.error('malformed message refused; it will reach the dead-letter queue', {
+          messageId: record.messageId,
+          receiveCount: record.attributes.ApproximateReceiveCount,
+          reason: error instanceof Error ? error.message : String(error),
+        });
+        throw error;
+      }
+      const correlationId =
+        options.correlationIdOf?.(item, record) ?? correlationAttribute(record) ?? record.messageId;
+      await withCorrelationId(correlationId, async () => {
+        try {
+          await processRecord(item, record, context);
+        } catch (error) {
+          logger.error('message processing failed', {
+            messageId: record.messageId,
+            receiveCount: record.attributes.ApproximateReceiveCount,
+            error: error as Error,
+          });
+          throw error;
+        }
+      });
+    };
+    if (options.fifo) {
+      const processor = new SqsFifoPartialProcessorAsync();
+      return processPartialResponse(event, recordHandler, processor, { context, skipGroupOnError: true });
+    }
+    const processor = new BatchProcessor(EventType.SQS);
+    return processPartialResponse(event, recordHandler, processor, { context, processInParallel: false });
+  };
+  return observed(core);
+}
+
+/** The stack for direct invocations (schedules, deployment triggers): observability and a correlation id. */
+export function invocationHandler<E, R>(
+  correlationIdOf: (event: E, context: Context) => string,
+  core: Core<E, R>,
+) {
+  const wrapped = observed(core);
+  return (event: E, context: Context): Promise<R> =>
+    withCorrelationId(correlationIdOf(event, context), () => wrapped(event, context));
+}
