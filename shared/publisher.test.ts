@@ -1,0 +1,60 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { withCorrelationId } from './correlation.ts';
+import { createEventPublisher, PublishError } from './publisher.ts';
+
+const eventBridge = mockClient(EventBridgeClient);
+const event = (n: number) => ({
+  source: 'test.source',
+  detailType: 'ThingHappened',
+  schemaVersion: '1',
+  data: { n },
+});
+
+describe('createEventPublisher', () => {
+  afterEach(() => eventBridge.reset());
+
+  it('puts the event on the bus with its metadata', async () => {
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e1' }] });
+    const publisher = createEventPublisher(new EventBridgeClient({}), 'bus');
+
+    await withCorrelationId('corr-1', () => publisher.publish([{ ...event(1), causationId: 'cause-1' }]));
+
+    const input = eventBridge.commandCalls(PutEventsCommand)[0]?.args[0].input;
+    expect(input?.Entries?.[0]).toMatchObject({
+      EventBusName: 'bus',
+      Source: 'test.source',
+      DetailType: 'ThingHappened',
+    });
+    expect(JSON.parse(input?.Entries?.[0]?.Detail ?? '{}')).toEqual({
+      n: 1,
+      metadata: { correlationId: 'corr-1', causationId: 'cause-1', schemaVersion: '1' },
+    });
+  });
+
+  it('sends at most ten entries per call', async () => {
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
+    const publisher = createEventPublisher(new EventBridgeClient({}), 'bus');
+
+    await publisher.publish(Array.from({ length: 12 }, (_, n) => event(n)));
+
+    const calls = eventBridge.commandCalls(PutEventsCommand);
+    expect(calls.map((call) => call.args[0].input.Entries?.length)).toEqual([10, 2]);
+  });
+
+  it('fails when EventBridge refuses an entry', async () => {
+    eventBridge.on(PutEventsCommand).resolves({
+      FailedEntryCount: 1,
+      Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }],
+    });
+    const publisher = createEventPublisher(new EventBridgeClient({}), 'bus');
+
+    const publishing = publisher.publish([event(1)]);
+
+    await expect(publishing).rejects.toThrow(PublishError);
+    await expect(publishing).rejects.toMatchObject({
+      failures: [{ detailType: 'ThingHappened', errorCode: 'InternalFailure', errorMessage: 'try again' }],
+    });
+  });
+});
