@@ -59,8 +59,11 @@ export function writeJsonSchemas(schemasDir: string, baselinePath: string): stri
       added.push(key);
     }
   }
-  const sorted = Object.fromEntries(Object.entries(baseline).sort(([a], [b]) => a.localeCompare(b)));
-  writeFileSync(baselinePath, `${JSON.stringify(sorted, null, 2)}\n`);
+  // Left untouched when nothing is added, so that a formatted, committed baseline stays byte-identical.
+  if (added.length > 0) {
+    const sorted = Object.fromEntries(Object.entries(baseline).sort(([a], [b]) => a.localeCompare(b)));
+    writeFileSync(baselinePath, `${JSON.stringify(sorted, null, 2)}\n`);
+  }
   return added;
 }
 

@@ -246,22 +246,26 @@ export function parseEnvelope(envelope: unknown): ParsedEvent {
   return anyEnvelopeSchema.parse(envelope) as ParsedEvent;
 }
 
+/** A delivery event as `parseDeliveryEvent` returns it: the typed pair plus the validated envelope. */
+export type ParsedDeliveryEvent = DeliveryEvent & { envelope: ParsedEvent<DeliveryEventType> };
+
+/** A drone event as `parseDroneEvent` returns it: the typed pair plus the validated envelope. */
+export type ParsedDroneEvent = DroneEvent & { envelope: ParsedEvent<DroneEventType> };
+
 /** Validates an envelope from the deliveries source and returns its typed `{ detailType, detail }`. */
-export function parseDeliveryEvent(
-  envelope: unknown,
-): DeliveryEvent & { envelope: ParsedEvent<DeliveryEventType> } {
+export function parseDeliveryEvent(envelope: unknown): ParsedDeliveryEvent {
   const parsed = deliveryEnvelopeSchema.parse(envelope) as ParsedEvent<DeliveryEventType>;
-  return { detailType: parsed['detail-type'], detail: parsed.detail, envelope: parsed } as DeliveryEvent & {
-    envelope: ParsedEvent<DeliveryEventType>;
-  };
+  return {
+    detailType: parsed['detail-type'],
+    detail: parsed.detail,
+    envelope: parsed,
+  } as ParsedDeliveryEvent;
 }
 
 /** Validates an envelope from the drones source and returns its typed `{ detailType, detail }`. */
-export function parseDroneEvent(envelope: unknown): DroneEvent & { envelope: ParsedEvent<DroneEventType> } {
+export function parseDroneEvent(envelope: unknown): ParsedDroneEvent {
   const parsed = droneEnvelopeSchema.parse(envelope) as ParsedEvent<DroneEventType>;
-  return { detailType: parsed['detail-type'], detail: parsed.detail, envelope: parsed } as DroneEvent & {
-    envelope: ParsedEvent<DroneEventType>;
-  };
+  return { detailType: parsed['detail-type'], detail: parsed.detail, envelope: parsed } as ParsedDroneEvent;
 }
 
 /** Validates a detail of a known detail-type (producers call it before PutEvents); throws a ZodError. */
