@@ -14,7 +14,11 @@ describe('iamWildcardMatch', () => {
     ['*', 'anything', true],
     ['arn:aws:events:*:*:event-bus/my-bus', bus, true],
     ['arn:aws:events:*:*:event-bus/other', bus, false],
-    ['arn:aws:events:us-east-1:000000000000:event-bus/my.bus', 'arn:aws:events:us-east-1:000000000000:event-bus/myxbus', false],
+    [
+      'arn:aws:events:us-east-1:000000000000:event-bus/my.bus',
+      'arn:aws:events:us-east-1:000000000000:event-bus/myxbus',
+      false,
+    ],
   ])('%s against %s is %s', (pattern, value, expected) => {
     // Prepare, act, assess
     expect(iamWildcardMatch(pattern, value)).toBe(expected);

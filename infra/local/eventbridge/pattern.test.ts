@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compilePattern, InvalidEventPatternError, matchesPattern, parseIp, testEventPattern } from './pattern.ts';
+import {
+  compilePattern,
+  InvalidEventPatternError,
+  matchesPattern,
+  parseIp,
+  testEventPattern,
+} from './pattern.ts';
 
 // One AWS-shaped event used by most cases, so that each row only states the pattern and the outcome.
 const event = {
@@ -35,10 +41,7 @@ const event = {
       { firstName: 'John', lastName: 'Doe' },
       { firstName: 'Anna', lastName: 'Smith' },
     ],
-    matrix: [
-      [{ id: 1 }, { id: 2 }],
-      [{ id: 3 }],
-    ],
+    matrix: [[{ id: 1 }, { id: 2 }], [{ id: 3 }]],
   },
 };
 
@@ -88,7 +91,11 @@ describe('arrays in the event', () => {
     ['no element equal means no match', { resources: ['arn:aws:s3:::other'] }, false],
     ['intersection of pattern and event arrays is enough', { detail: { tags: ['blue', 'green'] } }, true],
     ['numbers in arrays match numerically', { detail: { numbers: [{ numeric: ['>', 2] }] } }, true],
-    ['objects inside arrays are matched element by element', { detail: { employees: { firstName: ['Anna'] } } }, true],
+    [
+      'objects inside arrays are matched element by element',
+      { detail: { employees: { firstName: ['Anna'] } } },
+      true,
+    ],
     [
       'two fields from different array elements do not match together',
       { detail: { employees: { firstName: ['Anna'], lastName: ['Doe'] } } },
@@ -112,8 +119,16 @@ describe('prefix', () => {
     ['only applies to strings', { detail: { 'c-count': [{ prefix: '5' }] } }, false],
     ['applies to string array elements', { resources: [{ prefix: 'arn:aws:s3' }] }, true],
     ['an empty prefix matches any string', { source: [{ prefix: '' }] }, true],
-    ['equals-ignore-case prefix ignores case', { source: [{ prefix: { 'equals-ignore-case': 'AWS.E' } }] }, true],
-    ['equals-ignore-case prefix still needs the prefix', { source: [{ prefix: { 'equals-ignore-case': 'X' } }] }, false],
+    [
+      'equals-ignore-case prefix ignores case',
+      { source: [{ prefix: { 'equals-ignore-case': 'AWS.E' } }] },
+      true,
+    ],
+    [
+      'equals-ignore-case prefix still needs the prefix',
+      { source: [{ prefix: { 'equals-ignore-case': 'X' } }] },
+      false,
+    ],
   ]);
 });
 
@@ -123,7 +138,11 @@ describe('suffix', () => {
     ['does not match another end', { source: [{ suffix: 's3' }] }, false],
     ['is case-sensitive', { detail: { FileName: [{ suffix: '.png' }] } }, false],
     ['only applies to strings', { detail: { 'c-count': [{ suffix: '5' }] } }, false],
-    ['equals-ignore-case suffix ignores case', { detail: { FileName: [{ suffix: { 'equals-ignore-case': '.png' } }] } }, true],
+    [
+      'equals-ignore-case suffix ignores case',
+      { detail: { FileName: [{ suffix: { 'equals-ignore-case': '.png' } }] } },
+      true,
+    ],
   ]);
 });
 
@@ -156,14 +175,22 @@ describe('anything-but', () => {
     ['a number: matches other numbers', { detail: { 'c-count': [{ 'anything-but': 6 }] } }, true],
     ['a number: does not match that number', { detail: { 'c-count': [{ 'anything-but': 5 }] } }, false],
     ['a list of strings', { detail: { state: [{ 'anything-but': ['stopped', 'running'] }] } }, false],
-    ['a list of strings without the value', { detail: { state: [{ 'anything-but': ['stopped', 'pending'] }] } }, true],
+    [
+      'a list of strings without the value',
+      { detail: { state: [{ 'anything-but': ['stopped', 'pending'] }] } },
+      true,
+    ],
     ['a list of numbers', { detail: { 'c-count': [{ 'anything-but': [100, 200, 5] }] } }, false],
     ['does not match a missing field', { detail: { missing: [{ 'anything-but': 'x' }] } }, false],
     ['matches an event array with another element', { detail: { tags: [{ 'anything-but': 'red' }] } }, true],
     ['prefix: matches other starts', { region: [{ 'anything-but': { prefix: 'eu-' } }] }, true],
     ['prefix: does not match the prefix', { region: [{ 'anything-but': { prefix: 'us-' } }] }, false],
     ['suffix: matches other ends', { detail: { FileName: [{ 'anything-but': { suffix: '.png' } }] } }, true],
-    ['suffix: does not match the suffix', { detail: { FileName: [{ 'anything-but': { suffix: '.PNG' } }] } }, false],
+    [
+      'suffix: does not match the suffix',
+      { detail: { FileName: [{ 'anything-but': { suffix: '.PNG' } }] } },
+      false,
+    ],
     [
       'equals-ignore-case: excludes any case',
       { detail: { state: [{ 'anything-but': { 'equals-ignore-case': 'RUNNING' } }] } },
@@ -174,8 +201,16 @@ describe('anything-but', () => {
       { detail: { state: [{ 'anything-but': { 'equals-ignore-case': ['STOPPED', 'PENDING'] } }] } },
       true,
     ],
-    ['wildcard: excludes matching values', { detail: { path: [{ 'anything-but': { wildcard: '*/lib/*' } }] } }, false],
-    ['wildcard: keeps other values', { detail: { path: [{ 'anything-but': { wildcard: '*/bin/*' } }] } }, true],
+    [
+      'wildcard: excludes matching values',
+      { detail: { path: [{ 'anything-but': { wildcard: '*/lib/*' } }] } },
+      false,
+    ],
+    [
+      'wildcard: keeps other values',
+      { detail: { path: [{ 'anything-but': { wildcard: '*/bin/*' } }] } },
+      true,
+    ],
   ]);
 });
 
@@ -191,7 +226,11 @@ describe('numeric', () => {
     ['= another value', { detail: { 'x-limit': [{ numeric: ['=', 301.7] }] } }, false],
     ['a range containing the value', { detail: { 'c-count': [{ numeric: ['>', 0, '<=', 5] }] } }, true],
     ['a range excluding the value', { detail: { 'c-count': [{ numeric: ['>', 5, '<=', 10] }] } }, false],
-    ['a range with the upper bound first', { detail: { 'c-count': [{ numeric: ['<', 10, '>=', 5] }] } }, true],
+    [
+      'a range with the upper bound first',
+      { detail: { 'c-count': [{ numeric: ['<', 10, '>=', 5] }] } },
+      true,
+    ],
     ['negative numbers compare as numbers', { detail: { negative: [{ numeric: ['<', -11.5] }] } }, true],
     ['the documented limit is inclusive', { detail: { big: [{ numeric: ['>=', 5e9] }] } }, true],
     ['only JSON numbers match, not numeric strings', { detail: { state: [{ numeric: ['>', 0] }] } }, false],
@@ -210,7 +249,11 @@ describe('exists', () => {
     ['exists:false does not match a present leaf', { detail: { state: [{ exists: false }] } }, false],
     ['exists:false matches an object field (not a leaf)', { detail: { nested: [{ exists: false }] } }, true],
     ['exists:false below a missing parent matches', { missingParent: { child: [{ exists: false }] } }, true],
-    ['exists:true below a missing parent does not match', { missingParent: { child: [{ exists: true }] } }, false],
+    [
+      'exists:true below a missing parent does not match',
+      { missingParent: { child: [{ exists: true }] } },
+      false,
+    ],
     ['exists:false or a value', { detail: { state: [{ exists: false }, 'running'] } }, true],
   ]);
 });
@@ -231,8 +274,16 @@ describe('cidr', () => {
 
 describe('$or', () => {
   cases([
-    ['matches when the first alternative matches', { $or: [{ source: ['aws.ec2'] }, { region: ['x'] }] }, true],
-    ['matches when the second alternative matches', { $or: [{ source: ['x'] }, { region: ['us-west-1'] }] }, true],
+    [
+      'matches when the first alternative matches',
+      { $or: [{ source: ['aws.ec2'] }, { region: ['x'] }] },
+      true,
+    ],
+    [
+      'matches when the second alternative matches',
+      { $or: [{ source: ['x'] }, { region: ['us-west-1'] }] },
+      true,
+    ],
     ['does not match when no alternative does', { $or: [{ source: ['x'] }, { region: ['y'] }] }, false],
     [
       'combines with other fields (and)',
@@ -274,9 +325,21 @@ describe('operators combined in one field', () => {
   cases([
     ['prefix or exact value', { source: [{ prefix: 'zzz' }, 'aws.ec2'] }, true],
     ['prefix or suffix', { detail: { FileName: [{ prefix: 'x' }, { suffix: 'PNG' }] } }, true],
-    ['numeric or anything-but', { detail: { 'c-count': [{ numeric: ['>', 10] }, { 'anything-but': 5 }] } }, false],
-    ['numeric ranges as alternatives', { detail: { 'c-count': [{ numeric: ['<', 0] }, { numeric: ['>', 4] }] } }, true],
-    ['cidr or exists:false', { detail: { 'source-ip': [{ cidr: '192.168.0.0/16' }, { exists: false }] } }, false],
+    [
+      'numeric or anything-but',
+      { detail: { 'c-count': [{ numeric: ['>', 10] }, { 'anything-but': 5 }] } },
+      false,
+    ],
+    [
+      'numeric ranges as alternatives',
+      { detail: { 'c-count': [{ numeric: ['<', 0] }, { numeric: ['>', 4] }] } },
+      true,
+    ],
+    [
+      'cidr or exists:false',
+      { detail: { 'source-ip': [{ cidr: '192.168.0.0/16' }, { exists: false }] } },
+      false,
+    ],
     [
       'every operator in one pattern',
       {
@@ -381,7 +444,12 @@ describe('robustness', () => {
   const allOperatorsPattern = compilePattern({
     source: [{ prefix: 'a' }, { suffix: 'b' }, { 'equals-ignore-case': 'c' }, { wildcard: '*d*' }],
     detail: {
-      a: [{ 'anything-but': ['x'] }, { numeric: ['>', 0, '<', 10] }, { exists: false }, { cidr: '10.0.0.0/8' }],
+      a: [
+        { 'anything-but': ['x'] },
+        { numeric: ['>', 0, '<', 10] },
+        { exists: false },
+        { cidr: '10.0.0.0/8' },
+      ],
       b: { c: [null, true, 1, 'x'] },
       $or: [{ d: [{ exists: true }] }, { e: [{ 'anything-but': { wildcard: 'x*' } }] }],
     },
@@ -392,8 +460,10 @@ describe('robustness', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (json) => {
         const wrapped = { source: 'abc', detail: json };
-        return typeof matchesPattern(allOperatorsPattern, json) === 'boolean' &&
-          typeof matchesPattern(allOperatorsPattern, wrapped) === 'boolean';
+        return (
+          typeof matchesPattern(allOperatorsPattern, json) === 'boolean' &&
+          typeof matchesPattern(allOperatorsPattern, wrapped) === 'boolean'
+        );
       }),
       { numRuns: 500 },
     );

@@ -97,7 +97,11 @@ function compileObject(pattern: Record<string, unknown>, path: string): ObjectPa
     if (key === '$or' && isOrPrimitive(value)) {
       result.ors.push(value.map((alternative) => compileObject(alternative, path)));
     } else if (Array.isArray(value)) {
-      result.fields.push({ kind: 'leaf', key, matchers: value.map((item) => compileMatcher(item, fieldPath)) });
+      result.fields.push({
+        kind: 'leaf',
+        key,
+        matchers: value.map((item) => compileMatcher(item, fieldPath)),
+      });
     } else if (isPlainObject(value)) {
       if (Object.keys(value).length === 0) {
         throw new InvalidEventPatternError(`Empty objects are not allowed at "${fieldPath}"`);
@@ -118,7 +122,9 @@ function isOrPrimitive(value: unknown): value is Record<string, unknown>[] {
     value.length >= 2 &&
     value.every(
       (item) =>
-        isPlainObject(item) && Object.keys(item).length > 0 && Object.keys(item).every((k) => !OPERATORS.has(k)),
+        isPlainObject(item) &&
+        Object.keys(item).length > 0 &&
+        Object.keys(item).every((k) => !OPERATORS.has(k)),
     )
   );
 }
@@ -126,7 +132,9 @@ function isOrPrimitive(value: unknown): value is Record<string, unknown>[] {
 function compileMatcher(item: unknown, path: string): Matcher {
   if (isScalar(item)) return { kind: 'exact', value: item };
   if (!isPlainObject(item)) {
-    throw new InvalidEventPatternError(`Match value must be String, number, true, false, or null at "${path}"`);
+    throw new InvalidEventPatternError(
+      `Match value must be String, number, true, false, or null at "${path}"`,
+    );
   }
   const keys = Object.keys(item);
   if (keys.length !== 1) {
@@ -245,7 +253,9 @@ function compileAnythingBut(operand: unknown, path: string): (value: Scalar) => 
         return (value) => !(typeof value === 'string' && excluded.has(fold(value)));
       }
       case 'wildcard': {
-        const regexes = stringOrStrings(inner, 'anything-but wildcard', path).map((w) => compileWildcard(w, path));
+        const regexes = stringOrStrings(inner, 'anything-but wildcard', path).map((w) =>
+          compileWildcard(w, path),
+        );
         return (value) => !(typeof value === 'string' && regexes.some((regex) => regex.test(value)));
       }
       default:
@@ -269,7 +279,9 @@ function stringOrStrings(value: unknown, operator: string, path: string): string
   if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string')) {
     return value as string[];
   }
-  throw new InvalidEventPatternError(`${operator} must be a string or a non-empty list of strings at "${path}"`);
+  throw new InvalidEventPatternError(
+    `${operator} must be a string or a non-empty list of strings at "${path}"`,
+  );
 }
 
 function sameScalar(a: Scalar, b: Scalar): boolean {
@@ -421,14 +433,17 @@ export function testEventPattern(pattern: unknown, event: unknown): boolean {
 
 function matchObject(pattern: ObjectPattern, node: Record<string, unknown> | undefined): boolean {
   for (const field of pattern.fields) {
-    const child = node === undefined ? undefined : Object.hasOwn(node, field.key) ? node[field.key] : undefined;
+    const child =
+      node === undefined ? undefined : Object.hasOwn(node, field.key) ? node[field.key] : undefined;
     if (field.kind === 'leaf') {
       if (!matchLeaf(field.matchers, child)) return false;
     } else if (!matchNested(field.pattern, child)) {
       return false;
     }
   }
-  return pattern.ors.every((alternatives) => alternatives.some((alternative) => matchObject(alternative, node)));
+  return pattern.ors.every((alternatives) =>
+    alternatives.some((alternative) => matchObject(alternative, node)),
+  );
 }
 
 function matchNested(pattern: ObjectPattern, child: unknown): boolean {
@@ -457,7 +472,7 @@ function flatten(value: unknown): unknown[] {
 function matchLeaf(matchers: Matcher[], child: unknown): boolean {
   const leaves = flatten(child).filter(isScalar);
   return matchers.some((matcher) => {
-    if (matcher.kind === 'exists') return matcher.value === (leaves.length > 0);
+    if (matcher.kind === 'exists') return matcher.value === leaves.length > 0;
     return leaves.some((leaf) => matchScalar(matcher, leaf));
   });
 }

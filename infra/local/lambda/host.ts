@@ -237,6 +237,8 @@ export function createLambdaHost(options: LambdaHostOptions): LambdaHost {
   }
 
   function emit(fn: FunctionState, text: string): void {
+    // Output can still drain from a terminated worker after stop() closed the log file.
+    if (fn.logFile.writableEnded) return;
     for (const line of text.split(/\r\n|\r|\n/)) {
       fn.logFile.write(`${line}\n`);
       output.write(`[${fn.name}] ${line}\n`);
@@ -562,7 +564,11 @@ export function createLambdaHost(options: LambdaHostOptions): LambdaHost {
       if (stopController.signal.aborted) return;
       if (result.ok) {
         if (onSuccess) {
-          await sendToQueue(fn, onSuccess, destinationRecord(fn, requestId, event, 'Success', attempt, result));
+          await sendToQueue(
+            fn,
+            onSuccess,
+            destinationRecord(fn, requestId, event, 'Success', attempt, result),
+          );
         }
         return;
       }
@@ -664,7 +670,8 @@ function readAsyncConfig(properties: Record<string, unknown>): AsyncInvokeConfig
   const onSuccess = destinations?.OnSuccess?.Destination;
   return {
     maximumRetryAttempts: optionalNumber(properties.MaximumRetryAttempts) ?? DEFAULT_RETRY_ATTEMPTS,
-    maximumEventAgeSeconds: optionalNumber(properties.MaximumEventAgeInSeconds) ?? DEFAULT_MAX_EVENT_AGE_SECONDS,
+    maximumEventAgeSeconds:
+      optionalNumber(properties.MaximumEventAgeInSeconds) ?? DEFAULT_MAX_EVENT_AGE_SECONDS,
     onFailure: typeof onFailure === 'string' ? onFailure : undefined,
     onSuccess: typeof onSuccess === 'string' ? onSuccess : undefined,
   };
@@ -683,6 +690,8 @@ function stringRecord(value: unknown): Record<string, string> {
 
 // X-Ray's trace header as Lambda sets it in `_X_AMZN_TRACE_ID` (not sampled locally).
 function traceHeader(): string {
-  const epoch = Math.floor(Date.now() / 1000).toString(16).padStart(8, '0');
+  const epoch = Math.floor(Date.now() / 1000)
+    .toString(16)
+    .padStart(8, '0');
   return `Root=1-${epoch}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=0`;
 }

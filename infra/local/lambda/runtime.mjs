@@ -2,7 +2,7 @@
 // the worker starts without a TypeScript loader, as a bundled function would on AWS Lambda.
 // Protocol with the host (host.ts): the worker posts `ready` or `init-error` once the handler is
 // loaded; the host posts `invoke` messages one at a time; the worker answers each with `result`.
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Module } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -86,7 +86,10 @@ async function loadHandler() {
     loaded = await loadModule(join(codeDir, modulePath));
   } catch (error) {
     if (error instanceof RuntimeError) throw error;
-    throw new RuntimeError('Runtime.ImportModuleError', `${error?.name ?? 'Error'}: ${error?.message ?? error}`);
+    throw new RuntimeError(
+      'Runtime.ImportModuleError',
+      `${error?.name ?? 'Error'}: ${error?.message ?? error}`,
+    );
   }
   let target = loaded;
   for (const part of exportPath.split('.')) target = target?.[part];
@@ -96,7 +99,10 @@ async function loadHandler() {
     for (const part of exportPath.split('.')) target = target?.[part];
   }
   if (typeof target !== 'function') {
-    throw new RuntimeError('Runtime.HandlerNotFound', `${modulePath}.${exportPath} is undefined or not exported`);
+    throw new RuntimeError(
+      'Runtime.HandlerNotFound',
+      `${modulePath}.${exportPath} is undefined or not exported`,
+    );
   }
   return target;
 }
@@ -106,10 +112,17 @@ function describeError(error) {
     return {
       errorType: error.name || 'Error',
       errorMessage: error.message,
-      stackTrace: (error.stack ?? '').split('\n').slice(1).map((line) => line.trim()),
+      stackTrace: (error.stack ?? '')
+        .split('\n')
+        .slice(1)
+        .map((line) => line.trim()),
     };
   }
-  return { errorType: typeof error === 'string' ? 'string' : 'Error', errorMessage: String(error), stackTrace: [] };
+  return {
+    errorType: typeof error === 'string' ? 'string' : 'Error',
+    errorMessage: String(error),
+    stackTrace: [],
+  };
 }
 
 function writeFlushed(stream) {
