@@ -37,7 +37,8 @@ export function createInternalApiClient(options: InternalApiClientOptions): Inte
     sha256: Sha256,
   });
   const base = new URL(options.baseUrl);
-  const doFetch = options.fetch ?? fetch;
+  // Looked up per call so that a fetch replaced after creation (tests, instrumentation) is used.
+  const doFetch = options.fetch ?? ((input: URL, init?: RequestInit) => fetch(input, init));
 
   return {
     async request<T>(method: string, path: string, body?: unknown): Promise<InternalResponse<T>> {

@@ -1,0 +1,55 @@
+import type { Location } from '../../../events/schemas.ts';
+import type { Drone } from './model.ts';
+import type { DroneStore } from './store-port.ts';
+
+// The demo fleet of dev stages and the local cloud: bases spread over Seattle around
+// (47.6, -122.3), payload limits from 2 to 12 kg, and two drones with too little battery to be
+// assigned (15 % and 25 %), so tests can count on both capable and incapable drones.
+
+interface FleetEntry {
+  droneId: string;
+  home: [latitude: number, longitude: number];
+  payloadLimitKg: number;
+  batteryPercent: number;
+  speedMps: number;
+}
+
+const FLEET: readonly FleetEntry[] = [
+  { droneId: 'drone-001', home: [47.6, -122.3], payloadLimitKg: 5, batteryPercent: 100, speedMps: 20 },
+  { droneId: 'drone-002', home: [47.605, -122.31], payloadLimitKg: 2, batteryPercent: 95, speedMps: 22 },
+  { droneId: 'drone-003', home: [47.595, -122.29], payloadLimitKg: 12, batteryPercent: 90, speedMps: 18 },
+  { droneId: 'drone-004', home: [47.61, -122.32], payloadLimitKg: 8, batteryPercent: 100, speedMps: 20 },
+  { droneId: 'drone-005', home: [47.59, -122.28], payloadLimitKg: 3, batteryPercent: 15, speedMps: 20 },
+  { droneId: 'drone-006', home: [47.62, -122.3], payloadLimitKg: 10, batteryPercent: 85, speedMps: 19 },
+  { droneId: 'drone-007', home: [47.58, -122.3], payloadLimitKg: 6, batteryPercent: 100, speedMps: 21 },
+  { droneId: 'drone-008', home: [47.6, -122.33], payloadLimitKg: 4, batteryPercent: 25, speedMps: 20 },
+  { droneId: 'drone-009', home: [47.6, -122.27], payloadLimitKg: 12, batteryPercent: 100, speedMps: 17 },
+  { droneId: 'drone-010', home: [47.63, -122.32], payloadLimitKg: 7, batteryPercent: 80, speedMps: 20 },
+  { droneId: 'drone-011', home: [47.57, -122.31], payloadLimitKg: 2, batteryPercent: 100, speedMps: 24 },
+  { droneId: 'drone-012', home: [47.615, -122.285], payloadLimitKg: 9, batteryPercent: 95, speedMps: 20 },
+  { droneId: 'drone-013', home: [47.585, -122.32], payloadLimitKg: 11, batteryPercent: 100, speedMps: 18 },
+  { droneId: 'drone-014', home: [47.64, -122.28], payloadLimitKg: 5, batteryPercent: 100, speedMps: 22 },
+];
+
+/** The seeded fleet, every drone Idle at its base. */
+export function demoFleet(): Drone[] {
+  return FLEET.map((entry) => {
+    const home: Location = { latitude: entry.home[0], longitude: entry.home[1], altitude: 0 };
+    return {
+      droneId: entry.droneId,
+      home,
+      position: { ...home },
+      batteryPercent: entry.batteryPercent,
+      payloadLimitKg: entry.payloadLimitKg,
+      speedMps: entry.speedMps,
+      state: 'Idle',
+    };
+  });
+}
+
+/** Puts every demo drone that does not exist yet; drones already there, maybe in flight, are left alone. */
+export async function seedFleet(store: DroneStore): Promise<{ created: number; existing: number }> {
+  const created = await Promise.all(demoFleet().map((drone) => store.putDroneIfAbsent(drone)));
+  const count = created.filter(Boolean).length;
+  return { created: count, existing: created.length - count };
+}

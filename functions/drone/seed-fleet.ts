@@ -1,0 +1,22 @@
+import type { Context } from 'aws-lambda';
+import { documentClient } from '../../shared/clients/dynamodb.ts';
+import { loadConfig, requiredString } from '../../shared/config.ts';
+import { invocationHandler } from '../../shared/middleware/stacks.ts';
+import { logger } from '../../shared/observability.ts';
+import { seedFleet } from './core/fleet.ts';
+import { createDroneStore } from './core/store.ts';
+
+const config = loadConfig({ TABLE_NAME: requiredString() });
+const store = createDroneStore(documentClient, config.TABLE_NAME);
+
+/** The deployment trigger: seeds the demo fleet; running it again changes nothing. */
+export async function core(_event: unknown, _context: Context) {
+  const result = await seedFleet(store);
+  logger.info('drone fleet seeded', result);
+  return result;
+}
+
+export const handler = invocationHandler(
+  (_event: unknown, context: Context) => `seed-fleet-${context.awsRequestId}`,
+  core,
+);
