@@ -36,7 +36,10 @@ export interface StageConfig {
 /** Reads one context value, whatever form the CLI (`-c k=v`, always a string) or cdk.json gave it. */
 export type ContextReader = (key: string) => unknown;
 
-const BASE: Record<StageName, Omit<StageConfig, 'notificationFromAddress' | 'alarmTopicArn' | 'alarmEmail'>> = {
+const BASE: Record<
+  StageName,
+  Omit<StageConfig, 'notificationFromAddress' | 'alarmTopicArn' | 'alarmEmail'>
+> = {
   dev: {
     stage: 'dev',
     isDev: true,
@@ -47,9 +50,10 @@ const BASE: Record<StageName, Omit<StageConfig, 'notificationFromAddress' | 'ala
     archiveRetention: Duration.days(7),
     logLevel: 'DEBUG',
     droneSimulator: true,
-    // A 10 km flight at 15 m/s takes 11 minutes; at 20x it lands within one simulator run.
-    simulatorSpeedFactor: 20,
-    simulatorTickMs: 2000,
+    // A 14 km trip at 15 m/s takes about 16 minutes; at 60x it takes about 15 s of real time,
+    // so a delivery completes well within a minute of being scheduled (the local cloud's promise).
+    simulatorSpeedFactor: 60,
+    simulatorTickMs: 1000,
     seedDemoData: true,
     notificationSender: 'recording',
     throttle: { rateLimit: 50, burstLimit: 100 },
@@ -94,7 +98,9 @@ export function resolveStageConfig(context: ContextReader): StageConfig {
   const simulatorOff = simulatorSwitch === false || String(simulatorSwitch).toLowerCase() === 'false';
   const notificationFromAddress = optionalString(context('notificationFromAddress'));
   if (base.notificationSender === 'aws' && notificationFromAddress === undefined) {
-    throw new Error(`Stage "${stage}" sends real notifications: pass -c notificationFromAddress=<SES identity>`);
+    throw new Error(
+      `Stage "${stage}" sends real notifications: pass -c notificationFromAddress=<SES identity>`,
+    );
   }
   return {
     ...base,

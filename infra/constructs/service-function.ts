@@ -4,16 +4,18 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
-import type { HttpApi, HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
-import type { ITableV2, Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, type IFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import type { InternalApi } from './http-apis.ts';
+import { acknowledgeNagRule, acknowledgeWildcardResource } from './nag-acknowledgements.ts';
 
 /** The repository root: entries in docs/internals.md are relative to it. */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -106,17 +108,56 @@ export class ServiceFunction extends NodejsFunction {
     this.logGroupResource = logGroup;
     this.service = props.service;
     logGroup.grant(role, 'logs:CreateLogStream', 'logs:PutLogEvents');
+    acknowledgeNagRule(
+      role,
+      'IAM5[Resource::*]',
+      'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource but "*"',
+    );
   }
 }
 
 type Grantee = NodejsFunction;
 
-/** Grants a function its service's table and sets `TABLE_NAME`. */
-export function bindTable(fn: Grantee, table: Table | ITableV2, access: 'read' | 'readWrite' = 'readWrite'): void {
-  if (access === 'read') {
-    table.grantReadData(fn);
-  } else {
-    table.grantReadWriteData(fn);
+const TABLE_READ_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DescribeTable',
+];
+const TABLE_WRITE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+];
+
+export interface BindTableOptions {
+  /** @default 'readWrite' */
+  readonly access?: 'read' | 'readWrite';
+  /** Indexes the function queries; only these are granted, not `index/*`. */
+  readonly indexes?: readonly string[];
+  /** Also allow `Scan` (only for small tables read whole, like the drone fleet). */
+  readonly scan?: boolean;
+}
+
+/**
+ * Grants a function its service's table (item actions only: no Scan, no streams) and sets `TABLE_NAME`.
+ * Transactions need no action of their own: IAM checks each item's Put/Update/Delete/ConditionCheck.
+ */
+export function bindTable(fn: Grantee, table: ITable, options: BindTableOptions = {}): void {
+  const actions =
+    options.access === 'read' ? [...TABLE_READ_ACTIONS] : [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS];
+  if (options.scan) actions.push('dynamodb:Scan');
+  fn.addToRolePolicy(new PolicyStatement({ actions, resources: [table.tableArn] }));
+  const indexes = options.indexes ?? [];
+  if (indexes.length > 0) {
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: indexes.map((index) => `${table.tableArn}/index/${index}`),
+      }),
+    );
   }
   fn.addEnvironment('TABLE_NAME', table.tableName);
 }
@@ -133,16 +174,36 @@ export function bindQueue(fn: Grantee, queue: IQueue, variable = 'REQUESTS_QUEUE
   fn.addEnvironment(variable, queue.queueUrl);
 }
 
-/** Allows a function `execute-api:Invoke` on exactly these internal routes and sets `INTERNAL_API_URL`. */
-export function bindInternalApi(fn: Grantee, api: HttpApi, routes: readonly HttpRoute[]): void {
+/**
+ * Allows a function `execute-api:Invoke` on exactly these internal routes and sets
+ * `INTERNAL_API_URL`. Call it after every route of the API exists: routes that an allowed
+ * ARN's wildcard would also match are denied explicitly.
+ */
+export function bindInternalApi(fn: Grantee, api: InternalApi, routes: readonly HttpRoute[]): void {
   if (routes.length === 0) {
     throw new Error(`bindInternalApi(${fn.node.path}): name the routes the function may call`);
   }
-  for (const route of routes) {
-    route.grantInvoke(fn);
+  const arns = routes.map((route) => api.routeArn(route));
+  fn.addToRolePolicy(new PolicyStatement({ actions: ['execute-api:Invoke'], resources: arns }));
+  for (const arn of arns) {
+    acknowledgeWildcardResource(
+      fn.role ?? fn,
+      arn,
+      "One route in any stage: each '*' stands for a path parameter or the stage; routes it would also match are denied",
+    );
+  }
+  const covered = api.routesCoveredBeyond(routes);
+  if (covered.length > 0) {
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.DENY,
+        actions: ['execute-api:Invoke'],
+        resources: covered.map((route) => api.routeArn(route)),
+      }),
+    );
   }
   // apiEndpoint has no trailing slash and, with the $default stage, no stage path.
-  fn.addEnvironment('INTERNAL_API_URL', api.apiEndpoint);
+  fn.addEnvironment('INTERNAL_API_URL', api.url);
 }
 
 export interface QueueConsumerOptions {
@@ -153,7 +214,11 @@ export interface QueueConsumerOptions {
 }
 
 /** Subscribes a function to a queue with partial batch responses, so one bad record does not replay its neighbours. */
-export function bindQueueConsumer(fn: IFunction, queue: IQueue, options: QueueConsumerOptions): SqsEventSource {
+export function bindQueueConsumer(
+  fn: IFunction,
+  queue: IQueue,
+  options: QueueConsumerOptions,
+): SqsEventSource {
   const source = new SqsEventSource(queue, {
     batchSize: options.batchSize,
     ...(options.maxBatchingWindow === undefined ? {} : { maxBatchingWindow: options.maxBatchingWindow }),

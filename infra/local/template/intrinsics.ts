@@ -18,9 +18,7 @@ export interface Location {
 
 /** Formats a location as the error messages show it. */
 export function describeLocation(location: Location): string {
-  return location.path.length > 0
-    ? `${location.owner}, property ${location.path.join('.')}`
-    : location.owner;
+  return location.path.length > 0 ? `${location.owner}, property ${location.path.join('.')}` : location.owner;
 }
 
 function fail(message: string, location: Location): never {

@@ -54,7 +54,10 @@ const arn = (input: IdentityInput, service: string, resource: string, region = i
 
 /** A resource whose `Ref` is its name and which offers only that. */
 const named =
-  (property: string, attributes: (input: IdentityInput, name: string) => Record<string, string> = () => ({})) =>
+  (
+    property: string,
+    attributes: (input: IdentityInput, name: string) => Record<string, string> = () => ({}),
+  ) =>
   (input: IdentityInput): Identity => {
     const name = nameOf(input, property);
     return { physicalName: name, ref: name, attributes: attributes(input, name) };
@@ -130,10 +133,12 @@ function userPoolIdentity(input: IdentityInput): Identity {
   };
 }
 
-const apiChild = (idAttribute: string) => (input: IdentityInput): Identity => {
-  const id = deterministicId(`${input.stackName}/${input.logicalId}`, 7);
-  return { physicalName: id, ref: id, attributes: { [idAttribute]: id } };
-};
+const apiChild =
+  (idAttribute: string) =>
+  (input: IdentityInput): Identity => {
+    const id = deterministicId(`${input.stackName}/${input.logicalId}`, 7);
+    return { physicalName: id, ref: id, attributes: { [idAttribute]: id } };
+  };
 
 /** Properties every emulated type may carry without effect here. */
 const TAGS = ['Tags'] as const;
@@ -289,7 +294,10 @@ export const RESOURCE_TYPES: Readonly<Record<string, ResourceTypeSpec>> = {
       'LogConfig',
       ...TAGS,
     ],
-    identity: named('Name', (input, name) => ({ Arn: arn(input, 'events', `event-bus/${name}`), Name: name })),
+    identity: named('Name', (input, name) => ({
+      Arn: arn(input, 'events', `event-bus/${name}`),
+      Name: name,
+    })),
   },
   'AWS::Events::Rule': {
     mode: 'emulated',
@@ -308,7 +316,14 @@ export const RESOURCE_TYPES: Readonly<Record<string, ResourceTypeSpec>> = {
   },
   'AWS::Events::Archive': {
     mode: 'emulated',
-    knownProperties: ['ArchiveName', 'SourceArn', 'EventPattern', 'RetentionDays', 'Description', 'KmsKeyIdentifier'],
+    knownProperties: [
+      'ArchiveName',
+      'SourceArn',
+      'EventPattern',
+      'RetentionDays',
+      'Description',
+      'KmsKeyIdentifier',
+    ],
     identity: named('ArchiveName', (input, name) => ({ Arn: arn(input, 'events', `archive/${name}`) })),
   },
   'AWS::ApiGatewayV2::Api': {
@@ -429,7 +444,11 @@ export const RESOURCE_TYPES: Readonly<Record<string, ResourceTypeSpec>> = {
     mode: 'inert',
     identity: (input) => {
       const policyArn = `arn:aws:iam::${input.accountId}:policy/${nameOf(input, 'ManagedPolicyName')}`;
-      return { physicalName: nameOf(input, 'ManagedPolicyName'), ref: policyArn, attributes: { PolicyArn: policyArn } };
+      return {
+        physicalName: nameOf(input, 'ManagedPolicyName'),
+        ref: policyArn,
+        attributes: { PolicyArn: policyArn },
+      };
     },
   },
   'AWS::SQS::QueuePolicy': { mode: 'inert', identity: generatedId() },
@@ -464,7 +483,11 @@ export const RESOURCE_TYPES: Readonly<Record<string, ResourceTypeSpec>> = {
     identity: (input) => {
       const hex = createHash('sha256').update(`${input.stackName}/${input.logicalId}`).digest('hex');
       const keyId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
-      return { physicalName: keyId, ref: keyId, attributes: { Arn: arn(input, 'kms', `key/${keyId}`), KeyId: keyId } };
+      return {
+        physicalName: keyId,
+        ref: keyId,
+        attributes: { Arn: arn(input, 'kms', `key/${keyId}`), KeyId: keyId },
+      };
     },
   },
   'AWS::KMS::Alias': { mode: 'inert', identity: named('AliasName') },
@@ -482,7 +505,11 @@ export const RESOURCE_TYPES: Readonly<Record<string, ResourceTypeSpec>> = {
     identity: (input) => {
       const name = nameOf(input, 'RegistryName');
       const registryArn = arn(input, 'schemas', `registry/${name}`);
-      return { physicalName: name, ref: registryArn, attributes: { RegistryArn: registryArn, RegistryName: name } };
+      return {
+        physicalName: name,
+        ref: registryArn,
+        attributes: { RegistryArn: registryArn, RegistryName: name },
+      };
     },
   },
   'AWS::EventSchemas::Schema': {

@@ -1,0 +1,163 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalCloud, startLocalCloud } from './cloud.ts';
+import { freePort } from './dynamodb/dynamodb-local.ts';
+import { silentLogger } from './log.ts';
+
+// The whole start and stop on a small hand-written assembly: a table, a queue with its DLQ, and a
+// CDK trigger whose inline function leaves a marker file.
+
+function assembly(triggerCode: string) {
+  return {
+    Resources: {
+      Table: {
+        Type: 'AWS::DynamoDB::Table',
+        Properties: {
+          TableName: 'things',
+          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+          BillingMode: 'PAY_PER_REQUEST',
+        },
+      },
+      Dlq: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'jobs-dlq' } },
+      Jobs: {
+        Type: 'AWS::SQS::Queue',
+        Properties: {
+          QueueName: 'jobs',
+          RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['Dlq', 'Arn'] }, maxReceiveCount: 3 },
+        },
+      },
+      Seed: {
+        Type: 'AWS::Lambda::Function',
+        Properties: {
+          Code: { ZipFile: triggerCode },
+          Handler: 'index.handler',
+          Runtime: 'nodejs20.x',
+          Timeout: 10,
+        },
+      },
+      SeedVersion: { Type: 'AWS::Lambda::Version', Properties: { FunctionName: { Ref: 'Seed' } } },
+      SeedTrigger: {
+        Type: 'Custom::Trigger',
+        Properties: {
+          ServiceToken: 'arn:aws:lambda:us-east-1:000000000000:function:provider',
+          HandlerArn: { Ref: 'SeedVersion' },
+          InvocationType: 'RequestResponse',
+          Timeout: '10000',
+        },
+      },
+    },
+  };
+}
+
+async function writeAssembly(dir: string, template: unknown) {
+  await writeFile(
+    path.join(dir, 'manifest.json'),
+    JSON.stringify({
+      version: '48.0.0',
+      artifacts: {
+        App: { type: 'aws:cloudformation:stack', properties: { templateFile: 'App.template.json' } },
+      },
+    }),
+  );
+  await writeFile(path.join(dir, 'App.template.json'), JSON.stringify(template));
+  await writeFile(path.join(dir, 'App.assets.json'), JSON.stringify({ version: '48.0.0', files: {} }));
+}
+
+async function accepts(url: string): Promise<boolean> {
+  try {
+    await fetch(url, { method: 'POST' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('startLocalCloud', () => {
+  let dir: string;
+  let stateDir: string;
+  let marker: string;
+  let cloud: LocalCloud;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'cloud-app-'));
+    stateDir = await mkdtemp(path.join(tmpdir(), 'cloud-state-'));
+    marker = path.join(stateDir, 'seeded');
+    const code = `exports.handler = async () => { require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran'); };`;
+    await writeAssembly(dir, assembly(code));
+    cloud = await startLocalCloud({
+      cloudAssemblyDir: dir,
+      stateDir,
+      edgePort: 0,
+      apiBasePort: await freePort(),
+      log: silentLogger,
+    });
+  });
+
+  afterAll(async () => {
+    await cloud.stop();
+    await rm(dir, { recursive: true, force: true });
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it('creates the template tables in DynamoDB Local', async () => {
+    const { localDynamoDbClient } = await import('./dynamodb/dynamodb-local.ts');
+    const client = localDynamoDbClient(cloud.dynamodb.endpoint);
+
+    const tables = await client.send(new ListTablesCommand({}));
+
+    client.destroy();
+    expect(tables.TableNames).toContain('things');
+  });
+
+  it('serves the template queues on the edge with edge URLs', async () => {
+    const client = new SQSClient({
+      endpoint: cloud.urls.edge,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'admin', secretAccessKey: 'admin' },
+    });
+
+    const found = await client.send(new GetQueueUrlCommand({ QueueName: 'jobs' }));
+
+    client.destroy();
+    expect(found.QueueUrl).toBe(`${cloud.urls.edge}/000000000000/jobs`);
+  });
+
+  it('runs the CDK trigger once during start', async () => {
+    expect(await readFile(marker, 'utf8')).toBe('ran');
+  });
+
+  it('writes the state file with the edge and the resource names', async () => {
+    const state = JSON.parse(await readFile(path.join(stateDir, 'state.json'), 'utf8'));
+
+    expect(state.edge).toBe(cloud.urls.edge);
+    expect(state.tables).toEqual({ Table: 'things' });
+    expect(state.queues.Jobs.url).toBe(`${cloud.urls.edge}/000000000000/jobs`);
+  });
+});
+
+describe('startLocalCloud with a failing trigger', () => {
+  it('fails and leaves nothing listening', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'cloud-app-'));
+    const stateDir = await mkdtemp(path.join(tmpdir(), 'cloud-state-'));
+    await writeAssembly(dir, assembly(`exports.handler = async () => { throw new Error('seed failed'); };`));
+    const edgePort = await freePort();
+
+    const start = startLocalCloud({
+      cloudAssemblyDir: dir,
+      stateDir,
+      edgePort,
+      apiBasePort: await freePort(),
+      log: silentLogger,
+    });
+
+    await expect(start).rejects.toThrow(/Trigger SeedTrigger failed: .*seed failed/);
+    expect(await accepts(`http://127.0.0.1:${edgePort}/`)).toBe(false);
+    await rm(dir, { recursive: true, force: true });
+    await rm(stateDir, { recursive: true, force: true });
+  });
+});

@@ -1,0 +1,397 @@
+// SQS for the local cloud: fauxqs (an SQS emulator speaking the JSON protocol) embedded in this
+// process, with the template's queues, and queue URLs in the local cloud's form.
+//
+// fauxqs names queues `http://sqs.<region>.<host>[:port]/<account>/<name>` and finds a queue by
+// the exact URL. The local cloud's URLs are `<edgeUrl>/<account>/<name>`. So every request's
+// `QueueUrl` is rewritten to fauxqs's form, and every URL in an answer back to the edge form: any
+// client, through the edge or directly on this endpoint, sees only the local cloud's URLs.
+// It also answers the DLQ redrive actions fauxqs lacks (ListDeadLetterSourceQueues,
+// StartMessageMoveTask, ListMessageMoveTasks), so `aws sqs start-message-move-task` works here.
+import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { buildApp } from 'fauxqs';
+import type { LocalLogger, QueueSender, ResolvedResource } from '../model.ts';
+
+const ACCOUNT_ID = '000000000000';
+const REGION = 'us-east-1';
+// fauxqs builds URLs from the Host header; a fixed header without a port makes them predictable.
+const INTERNAL_HOST = 'localhost';
+const INTERNAL_PREFIX = `http://sqs.${REGION}.${INTERNAL_HOST}/`;
+const JSON_CONTENT_TYPE = 'application/x-amz-json-1.0';
+
+/** An SQS error answer (`QueueDoesNotExist`, `InvalidParameterValue`, ...). */
+export class SqsCallError extends Error {
+  override readonly name = 'SqsCallError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly statusCode: number,
+  ) {
+    super(`${code}: ${message}`);
+  }
+}
+
+/** A raw HTTP exchange, for an edge that forwards requests in-process. */
+export interface SqsHttpRequest {
+  method?: string;
+  headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export interface SqsHttpResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface LocalQueue {
+  logicalId: string;
+  name: string;
+  arn: string;
+  /** The local cloud's URL: `<edgeUrl>/000000000000/<name>`. */
+  url: string;
+}
+
+export interface LocalSqs {
+  /** `http://127.0.0.1:<port>`: speaks the SQS JSON protocol, with the local cloud's queue URLs. */
+  endpoint: string;
+  port: number;
+  /** The template's queues, by logical id. */
+  queues: Map<string, LocalQueue>;
+  /** The URL of a queue given its ARN (undefined when there is none). */
+  queueUrlOf(arn: string): string | undefined;
+  /** Sends messages by queue ARN (EventBridge targets, Lambda destinations). */
+  sender: QueueSender;
+  /** Calls an SQS action in-process (`SendMessage`, `ReceiveMessage`, ...), with the JSON protocol's shapes. */
+  call<T = Record<string, unknown>>(action: string, input: Record<string, unknown>): Promise<T>;
+  /** Answers a raw SQS JSON-protocol HTTP request in-process (for the edge). */
+  handle(request: SqsHttpRequest): Promise<SqsHttpResponse>;
+  stop(): Promise<void>;
+}
+
+export interface StartLocalSqsOptions {
+  /** Port of the internal endpoint; 0 picks a free one. */
+  port: number;
+  /** Base of the queue URLs the app sees, e.g. `http://127.0.0.1:4566`. */
+  edgeUrl: string;
+  /** The template's resources; its `AWS::SQS::Queue` resources are created. */
+  resources: Iterable<ResolvedResource>;
+  log: LocalLogger;
+}
+
+const QUEUE_URL = /^https?:\/\/[^/]+\/(\d{12})\/([^/?#]+)\/?$/;
+
+interface MoveTask {
+  TaskHandle: string;
+  Status: 'RUNNING' | 'COMPLETED' | 'FAILED';
+  SourceArn: string;
+  DestinationArn: string;
+  ApproximateNumberOfMessagesMoved: number;
+  StartedTimestamp: number;
+  FailureReason?: string;
+}
+
+interface ReceivedMessage {
+  MessageId: string;
+  ReceiptHandle: string;
+  Body: string;
+  Attributes?: Record<string, string>;
+  MessageAttributes?: Record<string, unknown>;
+}
+
+/** Rewrites a queue URL of any host to fauxqs's own form (the account and name are what identify it). */
+export function toInternalQueueUrl(url: string): string {
+  const match = QUEUE_URL.exec(url);
+  return match ? `${INTERNAL_PREFIX}${match[1]}/${match[2]}` : url;
+}
+
+/** Rewrites every fauxqs queue URL in an answer to the local cloud's form. */
+export function toEdgeUrls(text: string, edgeUrl: string): string {
+  return text.split(INTERNAL_PREFIX).join(`${edgeUrl.replace(/\/$/, '')}/`);
+}
+
+const NUMERIC_ATTRIBUTES = [
+  'VisibilityTimeout',
+  'MessageRetentionPeriod',
+  'DelaySeconds',
+  'ReceiveMessageWaitTimeSeconds',
+  'MaximumMessageSize',
+] as const;
+
+/** Translates an `AWS::SQS::Queue`'s properties to CreateQueue attributes (KMS/SSE are inert locally). */
+export function queueAttributes(properties: Record<string, unknown>): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  for (const name of NUMERIC_ATTRIBUTES) {
+    if (properties[name] !== undefined) attributes[name] = String(properties[name]);
+  }
+  if (String(properties.FifoQueue) === 'true') {
+    attributes.FifoQueue = 'true';
+    for (const name of ['ContentBasedDeduplication', 'DeduplicationScope', 'FifoThroughputLimit']) {
+      if (properties[name] !== undefined) attributes[name] = String(properties[name]);
+    }
+  }
+  for (const name of ['RedrivePolicy', 'RedriveAllowPolicy']) {
+    const value = properties[name];
+    if (value !== undefined) attributes[name] = typeof value === 'string' ? value : JSON.stringify(value);
+  }
+  return attributes;
+}
+
+function tagsOf(properties: Record<string, unknown>): Record<string, string> | undefined {
+  const tags = properties.Tags;
+  if (!Array.isArray(tags) || tags.length === 0) return undefined;
+  return Object.fromEntries(
+    tags.map((tag: { Key: unknown; Value: unknown }) => [String(tag.Key), String(tag.Value)]),
+  );
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** Starts the embedded SQS emulator, creates the template's queues, and listens on 127.0.0.1. */
+export async function startLocalSqs(options: StartLocalSqsOptions): Promise<LocalSqs> {
+  const edgeUrl = options.edgeUrl.replace(/\/$/, '');
+  const app = buildApp({ logger: false, host: INTERNAL_HOST, defaultRegion: REGION });
+
+  app.addHook('onRequest', async (request) => {
+    const headers = request.raw.headers;
+    headers.host = INTERNAL_HOST;
+    // fauxqs takes the region from the signature; the local cloud has one region whatever the client says.
+    delete headers.authorization;
+  });
+  app.addHook('preHandler', async (request, reply) => {
+    const body = request.body as Record<string, unknown> | undefined;
+    if (!body || typeof body !== 'object') return;
+    const target = request.headers['x-amz-target'];
+    const action = typeof target === 'string' ? target.replace('AmazonSQS.', '') : '';
+    const extension = redrive[action as keyof typeof redrive];
+    if (extension) {
+      reply.header('content-type', JSON_CONTENT_TYPE);
+      try {
+        return reply.send(await extension(body));
+      } catch (error) {
+        const failure =
+          error instanceof SqsCallError ? error : new SqsCallError('InternalError', String(error), 500);
+        return reply
+          .status(failure.statusCode)
+          .send({ __type: `com.amazonaws.sqs#${failure.code}`, message: failure.message });
+      }
+    }
+    if (typeof body.QueueUrl === 'string') body.QueueUrl = toInternalQueueUrl(body.QueueUrl);
+  });
+  app.addHook('onSend', async (_request, _reply, payload) =>
+    typeof payload === 'string' && payload.includes(INTERNAL_PREFIX) ? toEdgeUrls(payload, edgeUrl) : payload,
+  );
+
+  // DLQ redrive, which fauxqs lacks: the answers AWS gives, built on the emulator's own actions.
+  const moveTasks: MoveTask[] = [];
+  const redrive = {
+    ListDeadLetterSourceQueues: async (input: Record<string, unknown>) => {
+      const dlqArn = queueArnOfUrl(String(input.QueueUrl ?? ''));
+      return { queueUrls: (await sourceQueuesOf(dlqArn)).map((source) => source.url) };
+    },
+    StartMessageMoveTask: async (input: Record<string, unknown>) => {
+      const sourceArn = String(input.SourceArn ?? '');
+      const destinationArn =
+        typeof input.DestinationArn === 'string' ? input.DestinationArn : await originalSourceOf(sourceArn);
+      const task: MoveTask = {
+        TaskHandle: randomUUID(),
+        Status: 'RUNNING',
+        SourceArn: sourceArn,
+        DestinationArn: destinationArn,
+        ApproximateNumberOfMessagesMoved: 0,
+        StartedTimestamp: Date.now(),
+      };
+      moveTasks.push(task);
+      await moveMessages(task);
+      return { TaskHandle: task.TaskHandle };
+    },
+    ListMessageMoveTasks: async (input: Record<string, unknown>) => ({
+      Results: moveTasks.filter((task) => task.SourceArn === input.SourceArn).reverse(),
+    }),
+  };
+
+  const queueArnOfUrl = (url: string): string => {
+    const match = QUEUE_URL.exec(url);
+    if (!match)
+      throw new SqsCallError('InvalidAddress', `The address ${url} is not valid for this endpoint.`, 404);
+    return `arn:aws:sqs:${REGION}:${match[1]}:${match[2]}`;
+  };
+  const urlOfArn = (arn: string): string => {
+    const name = arn.slice(arn.lastIndexOf(':') + 1);
+    return `${INTERNAL_PREFIX}${ACCOUNT_ID}/${name}`;
+  };
+
+  async function sourceQueuesOf(dlqArn: string): Promise<{ url: string; arn: string }[]> {
+    const listed = await call<{ QueueUrls?: string[] }>('ListQueues', {});
+    const sources: { url: string; arn: string }[] = [];
+    for (const url of listed.QueueUrls ?? []) {
+      const attributes = await call<{ Attributes?: Record<string, string> }>('GetQueueAttributes', {
+        QueueUrl: url,
+        AttributeNames: ['RedrivePolicy', 'QueueArn'],
+      });
+      const policy = attributes.Attributes?.RedrivePolicy;
+      if (policy && (JSON.parse(policy) as { deadLetterTargetArn?: string }).deadLetterTargetArn === dlqArn) {
+        sources.push({ url, arn: attributes.Attributes?.QueueArn ?? queueArnOfUrl(url) });
+      }
+    }
+    return sources;
+  }
+
+  async function originalSourceOf(dlqArn: string): Promise<string> {
+    const sources = await sourceQueuesOf(dlqArn);
+    // AWS remembers each message's source queue; here a DLQ with one source queue is unambiguous.
+    if (sources.length !== 1) {
+      throw new SqsCallError(
+        'InvalidParameterValue',
+        `${dlqArn} is the dead-letter queue of ${sources.length} queues here: give a DestinationArn`,
+        400,
+      );
+    }
+    return sources[0]!.arn;
+  }
+
+  async function moveMessages(task: MoveTask): Promise<void> {
+    const from = urlOfArn(task.SourceArn);
+    const to = urlOfArn(task.DestinationArn);
+    const fifo = task.DestinationArn.endsWith('.fifo');
+    try {
+      for (;;) {
+        const batch = await call<{ Messages?: ReceivedMessage[] }>('ReceiveMessage', {
+          QueueUrl: from,
+          MaxNumberOfMessages: 10,
+          VisibilityTimeout: 30,
+          MessageSystemAttributeNames: ['All'],
+          MessageAttributeNames: ['All'],
+        });
+        const messages = batch.Messages ?? [];
+        if (messages.length === 0) break;
+        for (const message of messages) {
+          await call('SendMessage', {
+            QueueUrl: to,
+            MessageBody: message.Body,
+            ...(message.MessageAttributes ? { MessageAttributes: message.MessageAttributes } : {}),
+            ...(fifo
+              ? {
+                  MessageGroupId: message.Attributes?.MessageGroupId ?? 'redrive',
+                  MessageDeduplicationId: message.Attributes?.MessageDeduplicationId ?? message.MessageId,
+                }
+              : {}),
+          });
+          await call('DeleteMessage', { QueueUrl: from, ReceiptHandle: message.ReceiptHandle });
+          task.ApproximateNumberOfMessagesMoved++;
+        }
+      }
+      task.Status = 'COMPLETED';
+    } catch (error) {
+      task.Status = 'FAILED';
+      task.FailureReason = (error as Error).message;
+      throw error;
+    }
+  }
+
+  await app.listen({ port: options.port, host: '127.0.0.1' });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+
+  const handle = async (request: SqsHttpRequest): Promise<SqsHttpResponse> => {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(request.headers)) {
+      const text = headerValue(value);
+      // The body may have been re-encoded by the caller; let the injector compute its length.
+      if (text !== undefined && name.toLowerCase() !== 'content-length') headers[name.toLowerCase()] = text;
+    }
+    const response = await app.inject({
+      method: (request.method ?? 'POST') as 'POST',
+      url: '/',
+      headers,
+      payload: request.body,
+    });
+    const responseHeaders: Record<string, string> = {};
+    for (const [name, value] of Object.entries(response.headers)) {
+      if (value !== undefined && name !== 'content-length' && name !== 'connection') {
+        responseHeaders[name] = Array.isArray(value) ? value.join(', ') : String(value);
+      }
+    }
+    return { statusCode: response.statusCode, headers: responseHeaders, body: response.body };
+  };
+
+  const call = async <T>(action: string, input: Record<string, unknown>): Promise<T> => {
+    const response = await handle({
+      headers: { 'content-type': JSON_CONTENT_TYPE, 'x-amz-target': `AmazonSQS.${action}` },
+      body: JSON.stringify(input),
+    });
+    const parsed = response.body ? (JSON.parse(response.body) as Record<string, unknown>) : {};
+    if (response.statusCode >= 300) {
+      const type = String(parsed.__type ?? 'InternalError');
+      throw new SqsCallError(
+        type.slice(type.lastIndexOf('#') + 1),
+        String(parsed.message ?? ''),
+        response.statusCode,
+      );
+    }
+    return parsed as T;
+  };
+
+  const queues = new Map<string, LocalQueue>();
+  const urlsByArn = new Map<string, string>();
+  const templateQueues = [...options.resources].filter((resource) => resource.type === 'AWS::SQS::Queue');
+  // Dead-letter queues first, so that each redrive policy names a queue that exists.
+  templateQueues.sort(
+    (a, b) => Number('RedrivePolicy' in a.properties) - Number('RedrivePolicy' in b.properties),
+  );
+  try {
+    for (const resource of templateQueues) {
+      const tags = tagsOf(resource.properties);
+      const created = await call<{ QueueUrl: string }>('CreateQueue', {
+        QueueName: resource.physicalName,
+        Attributes: queueAttributes(resource.properties),
+        ...(tags ? { tags } : {}),
+      });
+      const arn = resource.attributes.Arn ?? `arn:aws:sqs:${REGION}:${ACCOUNT_ID}:${resource.physicalName}`;
+      queues.set(resource.logicalId, {
+        logicalId: resource.logicalId,
+        name: resource.physicalName,
+        arn,
+        url: created.QueueUrl,
+      });
+      urlsByArn.set(arn, created.QueueUrl);
+    }
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  if (queues.size > 0)
+    options.log.info('sqs queues ready', { queues: [...queues.values()].map((queue) => queue.name) });
+
+  const queueUrlOf = (arn: string) => urlsByArn.get(arn);
+  const sender: QueueSender = {
+    async sendMessage(queueArn, body, sendOptions = {}) {
+      const url = queueUrlOf(queueArn);
+      if (!url) throw new SqsCallError('QueueDoesNotExist', `No local queue has ARN ${queueArn}`, 400);
+      await call('SendMessage', {
+        QueueUrl: url,
+        MessageBody: body,
+        ...(sendOptions.messageGroupId !== undefined ? { MessageGroupId: sendOptions.messageGroupId } : {}),
+        ...(sendOptions.messageDeduplicationId !== undefined
+          ? { MessageDeduplicationId: sendOptions.messageDeduplicationId }
+          : {}),
+        ...(sendOptions.messageAttributes ? { MessageAttributes: sendOptions.messageAttributes } : {}),
+      });
+    },
+  };
+
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    queues,
+    queueUrlOf,
+    sender,
+    call,
+    handle,
+    stop: async () => {
+      await app.close();
+    },
+  };
+}

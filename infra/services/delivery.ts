@@ -1,0 +1,191 @@
+// Delivery: owns the delivery records. The scheduler drives them through the internal API,
+// clients read them through the public API, and drone events become delivery events here.
+import { Duration } from 'aws-cdk-lib';
+import { HttpMethod, type HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { Construct } from 'constructs';
+import { DRONE_EVENT_TYPES, SOURCES } from '../../events/catalog.ts';
+import { EventSubscription } from '../constructs/event-subscription.ts';
+import {
+  bindBus,
+  bindQueueConsumer,
+  bindTable,
+  type ServiceFunction,
+} from '../constructs/service-function.ts';
+import { BY_ACCOUNT_INDEX } from '../constructs/stateful.ts';
+import { ServiceConstruct, type ServiceProps } from './service-base.ts';
+
+const TRACKING_TIMEOUT = Duration.seconds(30);
+
+/** The Delivery service. */
+export class DeliveryService extends ServiceConstruct {
+  /** Every internal route but subscriptions: the scheduler's. */
+  readonly schedulerRoutes: readonly HttpRoute[];
+  /** `GET /deliveries/{deliveryId}/subscriptions`: the notifications role's only route. */
+  readonly subscriptionsRoute: HttpRoute;
+  readonly tracking: EventSubscription;
+
+  constructor(scope: Construct, id: string, props: ServiceProps) {
+    super(scope, id, 'delivery', props);
+    const { stateful, internalApi, publicApi, config } = props;
+    const table = stateful.tables.delivery;
+    const writer = (
+      fnId: string,
+      entry: string,
+      description: string,
+      publishes: boolean,
+    ): ServiceFunction => {
+      const fn = this.createFunction(fnId, { entry, description });
+      bindTable(fn, table);
+      if (publishes) {
+        bindBus(fn, stateful.bus);
+      }
+      return fn;
+    };
+    const reader = (
+      fnId: string,
+      entry: string,
+      description: string,
+      indexes: string[] = [],
+    ): ServiceFunction => {
+      const fn = this.createFunction(fnId, { entry, description });
+      bindTable(fn, table, { access: 'read', indexes });
+      return fn;
+    };
+
+    // Internal API, for the scheduler.
+    const put = writer(
+      'PutDelivery',
+      'functions/delivery/put-delivery.ts',
+      'Delivery: create as Requested',
+      false,
+    );
+    const schedule = writer(
+      'ScheduleDelivery',
+      'functions/delivery/schedule-delivery.ts',
+      'Delivery: mark Scheduled, emit DeliveryCreated or DeliveryRescheduled',
+      true,
+    );
+    const reschedule = writer(
+      'RescheduleDelivery',
+      'functions/delivery/reschedule-delivery.ts',
+      'Delivery: take new times or dropoff (Rescheduled)',
+      true,
+    );
+    const cancel = writer(
+      'CancelDelivery',
+      'functions/delivery/cancel-delivery.ts',
+      'Delivery: mark Cancelled, emit DeliveryCancelled',
+      true,
+    );
+    const fail = writer(
+      'FailDelivery',
+      'functions/delivery/fail-delivery.ts',
+      'Delivery: mark Failed, emit DeliveryFailed',
+      true,
+    );
+    const getInternal = reader(
+      'GetDeliveryInternal',
+      'functions/delivery/get-delivery-internal.ts',
+      'Delivery: get a delivery (internal API)',
+    );
+    const listSubscriptions = reader(
+      'ListSubscriptions',
+      'functions/delivery/list-subscriptions.ts',
+      "Delivery: list a delivery's notification subscriptions (internal API)",
+    );
+    this.schedulerRoutes = [
+      internalApi.addRoute(this, 'PutDeliveryRoute', HttpMethod.PUT, '/deliveries/{deliveryId}', put),
+      internalApi.addRoute(
+        this,
+        'ScheduleDeliveryRoute',
+        HttpMethod.PUT,
+        '/deliveries/{deliveryId}/schedule',
+        schedule,
+      ),
+      internalApi.addRoute(
+        this,
+        'RescheduleDeliveryRoute',
+        HttpMethod.PUT,
+        '/deliveries/{deliveryId}/reschedule',
+        reschedule,
+      ),
+      internalApi.addRoute(
+        this,
+        'CancelDeliveryRoute',
+        HttpMethod.DELETE,
+        '/deliveries/{deliveryId}',
+        cancel,
+      ),
+      internalApi.addRoute(
+        this,
+        'FailDeliveryRoute',
+        HttpMethod.PUT,
+        '/deliveries/{deliveryId}/failure',
+        fail,
+      ),
+      internalApi.addRoute(
+        this,
+        'GetDeliveryInternalRoute',
+        HttpMethod.GET,
+        '/deliveries/{deliveryId}',
+        getInternal,
+      ),
+    ];
+    this.subscriptionsRoute = internalApi.addRoute(
+      this,
+      'ListSubscriptionsRoute',
+      HttpMethod.GET,
+      '/deliveries/{deliveryId}/subscriptions',
+      listSubscriptions,
+    );
+
+    // Public API, for clients.
+    const getDelivery = reader(
+      'GetDelivery',
+      'functions/delivery/get-delivery.ts',
+      'Public API: get a delivery',
+    );
+    const listDeliveries = reader(
+      'ListDeliveries',
+      'functions/delivery/list-deliveries.ts',
+      "Public API: list the account's deliveries",
+      [BY_ACCOUNT_INDEX],
+    );
+    const requestNotification = writer(
+      'RequestNotification',
+      'functions/delivery/request-notification.ts',
+      'Public API: subscribe to notifications of a delivery',
+      false,
+    );
+    publicApi.addRoute(this, 'GetDeliveryRoute', HttpMethod.GET, '/v1/deliveries/{deliveryId}', getDelivery);
+    publicApi.addRoute(this, 'ListDeliveriesRoute', HttpMethod.GET, '/v1/deliveries', listDeliveries);
+    publicApi.addRoute(
+      this,
+      'RequestNotificationRoute',
+      HttpMethod.POST,
+      '/v1/deliveries/{deliveryId}/notifications',
+      requestNotification,
+    );
+
+    // Drone events → delivery events.
+    this.tracking = new EventSubscription(this, 'DroneEvents', {
+      bus: stateful.bus,
+      name: 'delivery-drone-events',
+      description: 'Delivery tracks every drone event',
+      eventPattern: { source: [SOURCES.drones], detailType: [...DRONE_EVENT_TYPES] },
+      consumerTimeout: TRACKING_TIMEOUT,
+      removalPolicy: config.removalPolicy,
+    });
+    const track = this.createFunction('TrackDroneEvents', {
+      entry: 'functions/delivery/track-drone-events.ts',
+      description: 'Delivery: turn drone events into delivery events',
+      timeout: TRACKING_TIMEOUT,
+    });
+    bindTable(track, table);
+    bindBus(track, stateful.bus);
+    // No batching window: a position update should reach the client quickly.
+    bindQueueConsumer(track, this.tracking.workQueue.queue, { batchSize: 10, maxConcurrency: 5 });
+    this.monitorWorkQueue('DroneEventsQueue', this.tracking.workQueue, Duration.minutes(5));
+    this.monitoring.monitorDeadLetterQueue('DroneEventsTargetDlq', this.tracking.targetDeadLetterQueue);
+  }
+}
