@@ -2,7 +2,7 @@
 // registry, the docs and the compatibility baseline can never drift from the validation in code.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ALL_DETAIL_TYPES, type DetailType, SCHEMA_VERSIONS, SOURCE_OF } from './catalog.ts';
 import { eventSchemas } from './schemas.ts';
 

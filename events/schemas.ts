@@ -1,7 +1,7 @@
 // Zod schemas of every event on the bus. Detail objects are deliberately not strict: within a
 // schemaVersion producers may add fields, and consumers must keep parsing (unknown keys are
 // stripped), so only removing or retyping a field is a breaking change.
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   DELIVERY_EVENT_TYPES,
   DETAIL_TYPES,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Raised at cold start when the environment lacks a variable the function needs. */
 export class ConfigError extends Error {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { droneStatusSchema, locationSchema } from '../../events/schemas.ts';
 
 // Input schemas of the Drone Management internal routes (docs/internals.md, "Internal API bodies").

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PACKAGE_SIZES } from './core/packages.ts';
 
 // Input schemas of the Package internal routes (docs/internals.md, "Internal API bodies").

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { NotFoundError } from '../../../shared/errors.ts';
 
 export const accountSchema = z.object({

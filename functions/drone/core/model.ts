@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { droneStatusSchema, locationSchema } from '../../../events/schemas.ts';
 
 // The drone table's records and the fleet's physical model. Records are parsed when read so a

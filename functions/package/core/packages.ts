@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConflictError, NotFoundError, UnprocessableError } from '../../../shared/errors.ts';
 
 export const PACKAGE_SIZES = ['Small', 'Medium', 'Large'] as const;
