@@ -1,3 +1,4 @@
+import { BrokenCircuitError } from 'cockatiel';
 import { describe, expect, it } from 'vitest';
 import {
   ConflictError,
@@ -38,7 +39,7 @@ describe('isTransient', () => {
   });
 
   it('treats an open circuit as transient and anything else as not', () => {
-    const broken = Object.assign(new Error('open'), { name: 'BrokenCircuitError' });
+    const broken = new BrokenCircuitError();
 
     expect(isTransient(broken)).toBe(true);
     expect(isTransient(new Error('bug'))).toBe(false);

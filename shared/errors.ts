@@ -1,3 +1,5 @@
+import { BrokenCircuitError } from 'cockatiel';
+
 /** One field-level validation problem, as problem bodies list them. */
 export interface FieldError {
   path: string;
@@ -130,6 +132,5 @@ export class DownstreamError extends Error {
 /** True for failures worth retrying: 5xx, 408, 429, timeouts, network errors, open circuits. */
 export function isTransient(error: unknown): boolean {
   if (error instanceof DownstreamError) return error.transient;
-  if (error instanceof Error && error.name === 'BrokenCircuitError') return true;
-  return false;
+  return error instanceof BrokenCircuitError;
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 // The public API's request schemas for scheduling (ARCHITECTURE §3). They validate requests and
 // generate the OpenAPI document, so they are strict: unknown fields are refused.

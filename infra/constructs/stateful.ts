@@ -35,6 +35,8 @@ export class StatefulResources extends Construct {
         partitionKey: { name: 'pk', type: AttributeType.STRING },
         sortKey: { name: 'sk', type: AttributeType.STRING },
         billingMode: BillingMode.PAY_PER_REQUEST,
+        // Items that should not live forever (idempotency keys) carry `expiresAt`; others never expire.
+        timeToLiveAttribute: 'expiresAt',
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: config.pointInTimeRecovery },
         deletionProtection: config.deletionProtection,
         removalPolicy: config.removalPolicy,

@@ -89,6 +89,9 @@ export class SchedulerService extends ServiceConstruct {
     bindTable(workflow, table);
     // FIFO queues take no batching window; small batches keep each request's retries in time.
     bindQueueConsumer(workflow, this.requests, { batchSize: 5, maxConcurrency: 10 });
+    // The workflow delays a failed request's redelivery with ChangeMessageVisibility, which the
+    // consumer grant already allows; it only needs the queue's URL.
+    workflow.addEnvironment('REQUESTS_QUEUE_URL', this.requests.queueUrl);
     callers.push(workflow);
 
     const supervisor = this.createFunction('Supervisor', {

@@ -187,6 +187,9 @@ export function createLambdaHost(options: LambdaHostOptions): LambdaHost {
       PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
       LANG: 'en_US.UTF-8',
       TZ: ':UTC',
+      // The bundles target Lambda's newer Node.js; the SDK's warning about this host's Node.js
+      // version says nothing about the function and would start every cold start's log.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       _HANDLER: handler,
       AWS_REGION: stack.region,
       AWS_DEFAULT_REGION: stack.region,

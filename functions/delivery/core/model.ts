@@ -1,0 +1,136 @@
+import * as z from 'zod';
+import { DELIVERY_EVENT_TYPES } from '../../../events/catalog.ts';
+import { locationSchema } from '../../../events/schemas.ts';
+
+// The Delivery service's record as it lives in its table, and the status body clients see.
+
+export const STAGES = [
+  'Requested',
+  'Scheduled',
+  'Rescheduled',
+  'InTransit',
+  'Completed',
+  'Cancelled',
+  'Failed',
+] as const;
+export const Stage = z.enum(STAGES);
+export type Stage = z.infer<typeof Stage>;
+
+/**
+ * An event written together with the state change that caused it and published after the write
+ * (see core/transitions.ts): the outbox that makes "state changed" and "event emitted" agree.
+ */
+export const PendingEvent = z.object({
+  detailType: z.enum(DELIVERY_EVENT_TYPES),
+  data: z.record(z.string(), z.unknown()),
+  correlationId: z.string(),
+  causationId: z.string().optional(),
+});
+export type PendingEvent = z.infer<typeof PendingEvent>;
+
+export const PackageRecord = z.object({
+  size: z.enum(['Small', 'Medium', 'Large']),
+  weightKg: z.number(),
+  tag: z.string().optional(),
+});
+
+// Read side of the table: items are validated when read, never cast.
+export const DeliveryRecord = z.object({
+  deliveryId: z.string(),
+  accountId: z.string(),
+  stage: Stage,
+  pickup: locationSchema,
+  dropoff: locationSchema,
+  pickupTime: z.string(),
+  deadline: z.string(),
+  expedited: z.boolean(),
+  confirmationRequired: z.string(),
+  package: PackageRecord,
+  droneId: z.string().optional(),
+  lastKnownLocation: locationSchema.optional(),
+  lastPositionAt: z.string().optional(),
+  pickupEta: z.string().optional(),
+  deliveryEta: z.string().optional(),
+  failureReason: z.string().optional(),
+  failureDetail: z.string().optional(),
+  cancelReason: z.string().optional(),
+  completedAt: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  /** Optimistic concurrency: every stage change is conditional on the version it read. */
+  version: z.number().int(),
+  pendingEvents: z.array(PendingEvent).optional(),
+  /** Identifies the batch in `pendingEvents`, so clearing it never removes a newer batch. */
+  pendingKey: z.string().optional(),
+});
+export type DeliveryRecord = z.infer<typeof DeliveryRecord>;
+
+/** The fields a state change may set (never the keys, the version or the outbox). */
+export type DeliveryChanges = Partial<
+  Omit<
+    DeliveryRecord,
+    'deliveryId' | 'accountId' | 'createdAt' | 'version' | 'pendingEvents' | 'pendingKey' | 'package'
+  >
+>;
+
+export const SUBSCRIPTION_CHANNELS = ['email', 'sms'] as const;
+export type Channel = (typeof SUBSCRIPTION_CHANNELS)[number];
+
+export const SubscriptionRecord = z.object({
+  subscriptionId: z.string(),
+  deliveryId: z.string(),
+  accountId: z.string(),
+  channel: z.enum(SUBSCRIPTION_CHANNELS),
+  target: z.string(),
+  createdAt: z.string(),
+});
+export type SubscriptionRecord = z.infer<typeof SubscriptionRecord>;
+
+/** The delivery status body of ARCHITECTURE §3 (public and internal `GET`). */
+export interface DeliveryStatusBody {
+  deliveryId: string;
+  accountId: string;
+  stage: Stage;
+  pickup: DeliveryRecord['pickup'];
+  dropoff: DeliveryRecord['dropoff'];
+  pickupTime: string;
+  deadline: string;
+  expedited: boolean;
+  confirmationRequired: string;
+  package: DeliveryRecord['package'];
+  droneId?: string;
+  lastKnownLocation?: DeliveryRecord['pickup'];
+  pickupEta?: string;
+  deliveryEta?: string;
+  failureReason?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Maps a stored record to the status body: internal bookkeeping (version, outbox) stays inside. */
+export function toStatusBody(record: DeliveryRecord): DeliveryStatusBody {
+  return {
+    deliveryId: record.deliveryId,
+    accountId: record.accountId,
+    stage: record.stage,
+    pickup: record.pickup,
+    dropoff: record.dropoff,
+    pickupTime: record.pickupTime,
+    deadline: record.deadline,
+    expedited: record.expedited,
+    confirmationRequired: record.confirmationRequired,
+    package: record.package,
+    ...(record.droneId === undefined ? {} : { droneId: record.droneId }),
+    ...(record.lastKnownLocation === undefined ? {} : { lastKnownLocation: record.lastKnownLocation }),
+    ...(record.pickupEta === undefined ? {} : { pickupEta: record.pickupEta }),
+    ...(record.deliveryEta === undefined ? {} : { deliveryEta: record.deliveryEta }),
+    ...(record.failureReason === undefined ? {} : { failureReason: record.failureReason }),
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
+}
+
+/** ISO 8601 in UTC with milliseconds, so stored times compare correctly as strings. */
+export function normalizeTime(value: string): string {
+  return new Date(value).toISOString();
+}

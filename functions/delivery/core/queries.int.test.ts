@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NotFoundError, ValidationError } from '../../../shared/errors.ts';
+import { createTestTable } from '../../../test/support/dynamodb.ts';
+import { newDelivery, steppingClock } from '../test-support/fakes.ts';
+import { putDelivery } from './lifecycle.ts';
+import { encodePageToken, getOwnDelivery, listDeliveries, requestNotification } from './queries.ts';
+import { createDeliveryStore, type DeliveryStore } from './store.ts';
+
+let table: Awaited<ReturnType<typeof createTestTable>>;
+let store: DeliveryStore;
+const now = steppingClock();
+
+beforeAll(async () => {
+  table = await createTestTable('delivery-queries');
+  store = createDeliveryStore(table.documentClient, table.tableName);
+  for (const index of [1, 2, 3, 4, 5]) {
+    await putDelivery({ store, now }, `d-list-${index}`, newDelivery('acct-list'));
+  }
+  await putDelivery({ store, now }, 'd-other-1', newDelivery('acct-other'));
+});
+afterAll(async () => {
+  await table.drop();
+});
+
+describe('getOwnDelivery', () => {
+  it("returns the caller's own delivery", async () => {
+    const record = await getOwnDelivery(store, 'acct-list', 'd-list-1');
+
+    expect(record.deliveryId).toBe('d-list-1');
+  });
+
+  it("answers 404 for another account's delivery", async () => {
+    await expect(getOwnDelivery(store, 'acct-list', 'd-other-1')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('answers 404 for a missing delivery', async () => {
+    await expect(getOwnDelivery(store, 'acct-list', 'd-missing')).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe('listDeliveries', () => {
+  it("lists the account's deliveries newest first, page by page", async () => {
+    const first = await listDeliveries(store, 'acct-list', 2, undefined);
+    const second = await listDeliveries(store, 'acct-list', 2, first.nextToken);
+    const third = await listDeliveries(store, 'acct-list', 2, second.nextToken);
+
+    expect([first, second, third].flatMap((page) => page.items.map((item) => item.deliveryId))).toEqual([
+      'd-list-5',
+      'd-list-4',
+      'd-list-3',
+      'd-list-2',
+      'd-list-1',
+    ]);
+    expect(third.nextToken).toBeUndefined();
+  });
+
+  it('gives no token when the page holds the last delivery', async () => {
+    const page = await listDeliveries(store, 'acct-list', 5, undefined);
+
+    expect(page.items).toHaveLength(5);
+    expect(page.nextToken).toBeUndefined();
+  });
+
+  it("refuses another account's token with 400", async () => {
+    const { nextToken } = await listDeliveries(store, 'acct-list', 1, undefined);
+
+    await expect(listDeliveries(store, 'acct-other', 1, nextToken)).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it('refuses a token pointing into another account with 400', async () => {
+    const forged = encodePageToken('acct-list', {
+      pk: 'DELIVERY#d-other-1',
+      sk: 'DELIVERY',
+      gsi1pk: 'ACCOUNT#acct-other',
+      gsi1sk: 'x',
+    });
+
+    await expect(listDeliveries(store, 'acct-list', 1, forged)).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it.each(['not-a-token', Buffer.from('{"account":1}').toString('base64url'), '%%%'])(
+    'refuses the tampered token %s with 400',
+    async (token) => {
+      await expect(listDeliveries(store, 'acct-list', 1, token)).rejects.toBeInstanceOf(ValidationError);
+    },
+  );
+});
+
+describe('requestNotification', () => {
+  it('gives the same subscription when the same channel and target are asked twice', async () => {
+    const first = await requestNotification({ store, now }, 'acct-list', 'd-list-1', {
+      channel: 'email',
+      target: 'Ann@Example.com',
+    });
+
+    const second = await requestNotification({ store, now }, 'acct-list', 'd-list-1', {
+      channel: 'email',
+      target: 'ann@example.com',
+    });
+
+    expect(second).toEqual(first);
+    expect(await store.listSubscriptions('d-list-1')).toHaveLength(1);
+  });
+
+  it('keeps one subscription per channel and target', async () => {
+    await requestNotification({ store, now }, 'acct-list', 'd-list-2', {
+      channel: 'sms',
+      target: '+14155550123',
+    });
+    await requestNotification({ store, now }, 'acct-list', 'd-list-2', {
+      channel: 'email',
+      target: 'a@example.com',
+    });
+
+    const subscriptions = await store.listSubscriptions('d-list-2');
+
+    expect(subscriptions.map((subscription) => subscription.channel).sort()).toEqual(['email', 'sms']);
+  });
+
+  it("refuses another account's delivery with 404 and stores nothing", async () => {
+    await expect(
+      requestNotification({ store, now }, 'acct-list', 'd-other-1', {
+        channel: 'sms',
+        target: '+14155550123',
+      }),
+    ).rejects.toBeInstanceOf(NotFoundError);
+
+    expect(await store.listSubscriptions('d-other-1')).toEqual([]);
+  });
+});

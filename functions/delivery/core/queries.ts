@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+import * as z from 'zod';
+import { NotFoundError, ValidationError } from '../../../shared/errors.ts';
+import type { Channel, DeliveryRecord, SubscriptionRecord } from './model.ts';
+import { accountPartition, type DeliveryStore } from './store.ts';
+
+// The public reads and the notification subscription. A delivery of another account is reported
+// exactly like a missing one (404), so nobody learns which delivery ids exist.
+
+/** The caller's delivery, or NotFound when it is missing or another account's. */
+export async function getOwnDelivery(
+  store: DeliveryStore,
+  accountId: string,
+  deliveryId: string,
+): Promise<DeliveryRecord> {
+  const record = await store.get(deliveryId);
+  if (!record || record.accountId !== accountId) {
+    throw new NotFoundError(`Delivery ${deliveryId} does not exist.`);
+  }
+  return record;
+}
+
+const PageKey = z.strictObject({
+  pk: z.string().startsWith('DELIVERY#'),
+  sk: z.literal('DELIVERY'),
+  gsi1pk: z.string(),
+  gsi1sk: z.string(),
+});
+const PageToken = z.strictObject({ account: z.string(), key: PageKey });
+
+/** The opaque `nextToken`: the index position, bound to the account it was issued to. */
+export function encodePageToken(accountId: string, key: Record<string, string>): string {
+  return Buffer.from(JSON.stringify({ account: accountId, key }), 'utf8').toString('base64url');
+}
+
+/** Reads a `nextToken`; anything not issued to this account is a 400, never another account's page. */
+export function decodePageToken(accountId: string, token: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch (error) {
+    throw new ValidationError(
+      'nextToken is invalid.',
+      [{ path: '/nextToken', message: 'not a token' }],
+      error,
+    );
+  }
+  const result = PageToken.safeParse(parsed);
+  if (
+    !result.success ||
+    result.data.account !== accountId ||
+    result.data.key.gsi1pk !== accountPartition(accountId)
+  ) {
+    throw new ValidationError('nextToken is invalid.', [
+      { path: '/nextToken', message: 'not a token of this account' },
+    ]);
+  }
+  return result.data.key;
+}
+
+/** One page of the account's deliveries, newest first. */
+export async function listDeliveries(
+  store: DeliveryStore,
+  accountId: string,
+  limit: number,
+  nextToken: string | undefined,
+): Promise<{ items: DeliveryRecord[]; nextToken?: string }> {
+  const startKey = nextToken === undefined ? undefined : decodePageToken(accountId, nextToken);
+  const page = await store.listByAccount(accountId, limit, startKey);
+  return {
+    items: page.items,
+    ...(page.lastKey ? { nextToken: encodePageToken(accountId, page.lastKey) } : {}),
+  };
+}
+
+/** Canonical form of a target, so that the same address asked twice is one subscription. */
+export function normalizeTarget(channel: Channel, target: string): string {
+  return channel === 'email' ? target.trim().toLowerCase() : target.trim();
+}
+
+/** Subscription ids are derived from delivery, channel and target: asking twice gives the same one. */
+export function subscriptionIdOf(deliveryId: string, channel: Channel, target: string): string {
+  const digest = createHash('sha256').update(`${deliveryId}\n${channel}\n${target}`).digest('hex');
+  return `sub-${digest.slice(0, 24)}`;
+}
+
+/** Subscribes the caller to notifications of its own delivery; the same channel and target give the same subscription. */
+export async function requestNotification(
+  deps: { store: DeliveryStore; now: () => Date },
+  accountId: string,
+  deliveryId: string,
+  request: { channel: Channel; target: string },
+): Promise<SubscriptionRecord> {
+  await getOwnDelivery(deps.store, accountId, deliveryId);
+  const target = normalizeTarget(request.channel, request.target);
+  return deps.store.putSubscription({
+    subscriptionId: subscriptionIdOf(deliveryId, request.channel, target),
+    deliveryId,
+    accountId,
+    channel: request.channel,
+    target,
+    createdAt: deps.now().toISOString(),
+  });
+}

@@ -1,0 +1,229 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadFixture } from '../../../events/fixtures.ts';
+import { type ParsedDroneEvent, parseDroneEvent } from '../../../events/schemas.ts';
+import { createEventPublisher } from '../../../shared/publisher.ts';
+import { createTestTable } from '../../../test/support/dynamodb.ts';
+import { fakeEventBridge, newDelivery, steppingClock } from '../test-support/fakes.ts';
+import { putDelivery, scheduleDelivery } from './lifecycle.ts';
+import { createDeliveryStore, type DeliveryStore } from './store.ts';
+import { trackDroneEvent } from './tracking.ts';
+import type { DeliveryDeps } from './transitions.ts';
+
+const SCENARIO = loadFixture('events/fixtures/scenarios/delivery-completed.json');
+const DRONE_EVENTS = SCENARIO.filter((event) => event.source === 'drone-delivery.drones').map((event) =>
+  parseDroneEvent(event),
+);
+const FIXTURE_DELIVERY = 'd-fixture-0001';
+
+let table: Awaited<ReturnType<typeof createTestTable>>;
+let store: DeliveryStore;
+let bus: ReturnType<typeof fakeEventBridge>;
+let deps: DeliveryDeps;
+let sequence = 0;
+
+beforeAll(async () => {
+  table = await createTestTable('delivery-tracking');
+  store = createDeliveryStore(table.documentClient, table.tableName);
+});
+afterAll(async () => {
+  await table.drop();
+});
+beforeEach(() => {
+  bus = fakeEventBridge();
+  deps = { store, publisher: createEventPublisher(bus.client, 'test-bus'), now: steppingClock() };
+});
+
+/** A scheduled delivery; the scenario's drone events are re-addressed to it so each test has its own. */
+async function scheduled(): Promise<string> {
+  const deliveryId = `${FIXTURE_DELIVERY}-${++sequence}`;
+  await putDelivery(deps, deliveryId, newDelivery());
+  await scheduleDelivery(deps, deliveryId, {
+    droneId: 'drone-001',
+    pickupEta: '2026-05-04T16:04:00Z',
+    deliveryEta: '2026-05-04T16:15:00Z',
+  });
+  bus.published.length = 0;
+  return deliveryId;
+}
+
+function addressedTo(deliveryId: string, events: ParsedDroneEvent[] = DRONE_EVENTS): ParsedDroneEvent[] {
+  return events.map((event) =>
+    parseDroneEvent({ ...event.envelope, detail: { ...event.detail, deliveryId } }),
+  );
+}
+
+function droneEvent(index: number, deliveryId: string): ParsedDroneEvent {
+  const event = DRONE_EVENTS[index];
+  if (!event) throw new Error(`no drone event ${index}`);
+  return addressedTo(deliveryId, [event])[0] as ParsedDroneEvent;
+}
+
+const statusIndex = (status: string) =>
+  DRONE_EVENTS.findIndex(
+    (event) => event.detailType === 'DroneStatusChanged' && event.detail.status === status,
+  );
+const positionIndexes = () =>
+  DRONE_EVENTS.flatMap((event, index) => (event.detailType === 'DronePositionChanged' ? [index] : []));
+
+describe('trackDroneEvent', () => {
+  it('turns a complete drone flight into DeliveryInTransit then DeliveryCompleted', async () => {
+    const deliveryId = await scheduled();
+
+    for (const event of addressedTo(deliveryId)) await trackDroneEvent(deps, event);
+
+    const expected = SCENARIO.filter(
+      (event) => event['detail-type'] === 'DeliveryInTransit' || event['detail-type'] === 'DeliveryCompleted',
+    );
+    expect(bus.published.map((event) => event.detailType)).toEqual([
+      'DeliveryInTransit',
+      'DeliveryCompleted',
+    ]);
+    bus.published.forEach((event, index) => {
+      const { deliveryId: _id, ...fixtureData } = (expected[index]?.detail ?? {}) as Record<string, unknown>;
+      expect(event.detail).toMatchObject({ ...fixtureData, deliveryId });
+    });
+    const record = await store.get(deliveryId);
+    expect(record).toMatchObject({ stage: 'Completed', completedAt: '2026-05-04T16:14:40.000Z' });
+  });
+
+  it('links each translated event to its drone event and keeps the correlation id', async () => {
+    const deliveryId = await scheduled();
+
+    for (const event of addressedTo(deliveryId)) await trackDroneEvent(deps, event);
+
+    expect(bus.published.map((event) => event.detail.metadata)).toEqual([
+      {
+        correlationId: 'corr-fixture-0001',
+        causationId: '5f0c1e2a-7b3d-4c8e-9a10-000000000006',
+        schemaVersion: '1',
+      },
+      {
+        correlationId: 'corr-fixture-0001',
+        causationId: '5f0c1e2a-7b3d-4c8e-9a10-000000000013',
+        schemaVersion: '1',
+      },
+    ]);
+  });
+
+  it('emits nothing more when the whole flight is delivered again', async () => {
+    const deliveryId = await scheduled();
+    for (const event of addressedTo(deliveryId)) await trackDroneEvent(deps, event);
+
+    const outcomes = [];
+    for (const event of addressedTo(deliveryId)) outcomes.push(await trackDroneEvent(deps, event));
+
+    expect(bus.published).toHaveLength(2);
+    expect(outcomes).not.toContain('transitioned');
+  });
+
+  it('emits one DeliveryInTransit when PickedUp is repeated', async () => {
+    const deliveryId = await scheduled();
+    const pickedUp = droneEvent(statusIndex('PickedUp'), deliveryId);
+
+    const outcomes = [await trackDroneEvent(deps, pickedUp), await trackDroneEvent(deps, pickedUp)];
+
+    expect(outcomes).toEqual(['transitioned', 'unchanged']);
+    expect(bus.published.map((event) => event.detailType)).toEqual(['DeliveryInTransit']);
+  });
+
+  it('ignores events about an unknown delivery without error', async () => {
+    const outcome = await trackDroneEvent(deps, droneEvent(statusIndex('PickedUp'), 'd-never-created'));
+
+    expect(outcome).toBe('ignored-unknown-delivery');
+    expect(bus.published).toEqual([]);
+  });
+
+  it('ignores positions about an unknown delivery without error', async () => {
+    const outcome = await trackDroneEvent(deps, droneEvent(positionIndexes()[0] ?? 0, 'd-never-created'));
+
+    expect(outcome).toBe('ignored-unknown-delivery');
+  });
+
+  it('ignores drone events that name no delivery', async () => {
+    const event = DRONE_EVENTS[statusIndex('Idle')] as ParsedDroneEvent;
+    const { deliveryId: _none, ...detail } = event.detail;
+
+    const outcome = await trackDroneEvent(deps, parseDroneEvent({ ...event.envelope, detail }));
+
+    expect(outcome).toBe('ignored-no-delivery');
+  });
+
+  it('ignores status reports of a drone the delivery is not assigned to', async () => {
+    const deliveryId = await scheduled();
+    const pickedUp = droneEvent(statusIndex('PickedUp'), deliveryId);
+
+    const outcome = await trackDroneEvent(
+      deps,
+      parseDroneEvent({ ...pickedUp.envelope, detail: { ...pickedUp.detail, droneId: 'drone-999' } }),
+    );
+
+    expect(outcome).toBe('ignored-other-drone');
+    expect((await store.get(deliveryId))?.stage).toBe('Scheduled');
+  });
+
+  it('records a newer position with re-estimated ETAs', async () => {
+    const deliveryId = await scheduled();
+    const position = droneEvent(positionIndexes()[0] ?? 0, deliveryId);
+
+    const outcome = await trackDroneEvent(deps, position);
+
+    const record = await store.get(deliveryId);
+    expect(outcome).toBe('position-recorded');
+    expect(record?.lastKnownLocation).toEqual(position.detail.location);
+    expect(record?.lastPositionAt).toBe(new Date(position.detail.recordedAt).toISOString());
+    expect(Date.parse(record?.pickupEta ?? '')).toBeGreaterThan(Date.parse(position.detail.recordedAt));
+    expect(Date.parse(record?.deliveryEta ?? '')).toBeGreaterThan(Date.parse(record?.pickupEta ?? ''));
+  });
+
+  it('ignores a position older than the last one seen', async () => {
+    const deliveryId = await scheduled();
+    const [first, second] = positionIndexes().map((index) => droneEvent(index, deliveryId));
+    if (!first || !second) throw new Error('scenario has too few positions');
+    await trackDroneEvent(deps, second);
+
+    const outcome = await trackDroneEvent(deps, first);
+
+    expect(outcome).toBe('position-ignored');
+    expect((await store.get(deliveryId))?.lastKnownLocation).toEqual(second.detail.location);
+  });
+
+  it('ignores positions once the delivery is completed', async () => {
+    const deliveryId = await scheduled();
+    await trackDroneEvent(deps, droneEvent(statusIndex('PickedUp'), deliveryId));
+    await trackDroneEvent(deps, droneEvent(statusIndex('Dropped'), deliveryId));
+    const late = droneEvent(positionIndexes().at(-1) ?? 0, deliveryId);
+
+    const outcome = await trackDroneEvent(deps, late);
+
+    expect(outcome).toBe('position-ignored');
+    expect((await store.get(deliveryId))?.lastKnownLocation).toEqual(
+      droneEvent(statusIndex('Dropped'), deliveryId).detail.location,
+    );
+  });
+
+  it('tells both facts when the drop is seen before the pickup, and ignores the late pickup', async () => {
+    const deliveryId = await scheduled();
+
+    await trackDroneEvent(deps, droneEvent(statusIndex('Dropped'), deliveryId));
+    const late = await trackDroneEvent(deps, droneEvent(statusIndex('PickedUp'), deliveryId));
+
+    expect(late).toBe('unchanged');
+    expect(bus.published.map((event) => event.detailType)).toEqual([
+      'DeliveryInTransit',
+      'DeliveryCompleted',
+    ]);
+    expect((await store.get(deliveryId))?.stage).toBe('Completed');
+  });
+
+  it('publishes a pending DeliveryInTransit when the failed PickedUp message is redelivered', async () => {
+    const deliveryId = await scheduled();
+    const pickedUp = droneEvent(statusIndex('PickedUp'), deliveryId);
+    bus.failNext();
+    await expect(trackDroneEvent(deps, pickedUp)).rejects.toThrow();
+
+    await trackDroneEvent(deps, pickedUp);
+
+    expect(bus.published.map((event) => event.detailType)).toEqual(['DeliveryInTransit']);
+    expect((await store.get(deliveryId))?.pendingEvents).toBeUndefined();
+  });
+});

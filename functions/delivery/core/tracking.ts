@@ -1,0 +1,168 @@
+import type { DataOf, ParsedDroneEvent } from '../../../events/schemas.ts';
+import { logger } from '../../../shared/observability.ts';
+import { after, distanceMeters } from './geo.ts';
+import { type DeliveryRecord, normalizeTime, type Stage } from './model.ts';
+import { type Decision, type DeliveryDeps, flushPending, transition } from './transitions.ts';
+
+// Drone events (physical facts) become delivery events (business facts), ARCHITECTURE §4.
+// SQS and EventBridge deliver at least once and in no particular order, so every step is guarded:
+// stage changes by the conditional transition (a repeat finds the target stage and emits nothing),
+// positions by `lastPositionAt` (an older report than the stored one is dropped).
+
+/** What happened to one drone event (logged, and asserted by tests). */
+export type TrackingOutcome =
+  | 'ignored-no-delivery'
+  | 'ignored-unknown-delivery'
+  | 'ignored-other-drone'
+  | 'transitioned'
+  | 'unchanged'
+  | 'position-recorded'
+  | 'position-ignored';
+
+/** Below this speed an ETA by distance/speed is meaningless (hovering, landed): ETAs are kept. */
+const MIN_SPEED_MPS = 0.5;
+const TRACKED_STAGES: ReadonlySet<Stage> = new Set(['Scheduled', 'InTransit']);
+const BEFORE_PICKUP: ReadonlySet<Stage> = new Set(['Scheduled', 'Rescheduled']);
+
+/** Applies one drone event to the delivery it names; tolerates unknown deliveries, repeats and disorder. */
+export async function trackDroneEvent(deps: DeliveryDeps, event: ParsedDroneEvent): Promise<TrackingOutcome> {
+  const { detail } = event;
+  const deliveryId = detail.deliveryId;
+  if (deliveryId === undefined) return 'ignored-no-delivery';
+  const correlationId = detail.metadata.correlationId;
+  const causationId = event.envelope.id;
+
+  if (
+    event.detailType === 'DroneStatusChanged' &&
+    (event.detail.status === 'PickedUp' || event.detail.status === 'Dropped')
+  ) {
+    const statusDetail = event.detail;
+    const status = statusDetail.status;
+    let otherDrone = false;
+    const result = await transition(deps, deliveryId, correlationId, (record) => {
+      if (record.droneId !== undefined && record.droneId !== statusDetail.droneId) {
+        otherDrone = true;
+        return { kind: 'unchanged' };
+      }
+      return status === 'PickedUp'
+        ? pickedUp(record, statusDetail, causationId)
+        : dropped(record, statusDetail, causationId);
+    });
+    if (!result) return 'ignored-unknown-delivery';
+    if (otherDrone) return 'ignored-other-drone';
+    if (!result.changed) {
+      logger.info('drone status changes nothing', { deliveryId, status, stage: result.record.stage });
+    }
+    return result.changed ? 'transitioned' : 'unchanged';
+  }
+  return recordPosition(deps, deliveryId, event);
+}
+
+type StatusDetail = Extract<ParsedDroneEvent, { detailType: 'DroneStatusChanged' }>['detail'];
+
+function inTransitEvent(record: DeliveryRecord, droneId: string, location: DeliveryRecord['pickup']) {
+  const data: DataOf<'DeliveryInTransit'> = {
+    deliveryId: record.deliveryId,
+    accountId: record.accountId,
+    droneId,
+    location,
+  };
+  return { detailType: 'DeliveryInTransit' as const, data };
+}
+
+function pickedUp(record: DeliveryRecord, detail: StatusDetail, causationId: string): Decision {
+  // InTransit or Completed: a repeat or a late event. Requested, Cancelled, Failed: nothing to carry.
+  if (!BEFORE_PICKUP.has(record.stage)) return { kind: 'unchanged' };
+  const recordedAt = normalizeTime(detail.recordedAt);
+  const newer = record.lastPositionAt === undefined || record.lastPositionAt < recordedAt;
+  return {
+    kind: 'change',
+    changes: {
+      stage: 'InTransit',
+      droneId: detail.droneId,
+      ...(newer ? { lastKnownLocation: detail.location, lastPositionAt: recordedAt } : {}),
+    },
+    events: [{ ...inTransitEvent(record, detail.droneId, detail.location), causationId }],
+  };
+}
+
+function dropped(record: DeliveryRecord, detail: StatusDetail, causationId: string): Decision {
+  const completedAt = normalizeTime(detail.recordedAt);
+  const completed: DataOf<'DeliveryCompleted'> = {
+    deliveryId: record.deliveryId,
+    accountId: record.accountId,
+    droneId: detail.droneId,
+    location: detail.location,
+    completedAt,
+  };
+  const changes = {
+    stage: 'Completed' as const,
+    droneId: detail.droneId,
+    completedAt,
+    lastKnownLocation: detail.location,
+    lastPositionAt: completedAt,
+  };
+  if (record.stage === 'InTransit') {
+    return {
+      kind: 'change',
+      changes,
+      events: [{ detailType: 'DeliveryCompleted', data: completed, causationId }],
+    };
+  }
+  if (BEFORE_PICKUP.has(record.stage)) {
+    // The drop overtook the pickup report: the delivery was in transit all the same, so both facts are told.
+    return {
+      kind: 'change',
+      changes,
+      events: [
+        { ...inTransitEvent(record, detail.droneId, record.pickup), causationId },
+        { detailType: 'DeliveryCompleted', data: completed, causationId },
+      ],
+    };
+  }
+  return { kind: 'unchanged' };
+}
+
+async function recordPosition(
+  deps: DeliveryDeps,
+  deliveryId: string,
+  event: ParsedDroneEvent,
+): Promise<TrackingOutcome> {
+  const stored = await deps.store.get(deliveryId);
+  if (!stored) return 'ignored-unknown-delivery';
+  // A position report is also a chance to publish an outbox a failed call left behind.
+  const record = await flushPending(deps, stored);
+  const { detail } = event;
+  if (record.droneId !== undefined && record.droneId !== detail.droneId) return 'ignored-other-drone';
+  const recordedAt = normalizeTime(detail.recordedAt);
+  if (!TRACKED_STAGES.has(record.stage)) return 'position-ignored';
+  if (record.lastPositionAt !== undefined && record.lastPositionAt >= recordedAt) return 'position-ignored';
+  const etas = event.detailType === 'DronePositionChanged' ? estimate(record, event.detail) : {};
+  const recorded = await deps.store.recordPosition(deliveryId, {
+    expectedStage: record.stage,
+    lastKnownLocation: detail.location,
+    lastPositionAt: recordedAt,
+    ...etas,
+    updatedAt: deps.now().toISOString(),
+  });
+  return recorded ? 'position-recorded' : 'position-ignored';
+}
+
+type PositionDetail = Extract<ParsedDroneEvent, { detailType: 'DronePositionChanged' }>['detail'];
+
+/** Re-estimated ETAs: straight lines at the reported speed (to the pickup first while not yet picked up). */
+function estimate(
+  record: DeliveryRecord,
+  detail: PositionDetail,
+): { pickupEta?: string; deliveryEta?: string } {
+  if (detail.speedMps < MIN_SPEED_MPS) return {};
+  const at = new Date(detail.recordedAt);
+  if (record.stage === 'InTransit') {
+    return {
+      deliveryEta: after(at, distanceMeters(detail.location, record.dropoff), detail.speedMps).toISOString(),
+    };
+  }
+  const pickupEta = after(at, distanceMeters(detail.location, record.pickup), detail.speedMps);
+  const deliveryEta = after(pickupEta, distanceMeters(record.pickup, record.dropoff), detail.speedMps);
+  return { pickupEta: pickupEta.toISOString(), deliveryEta: deliveryEta.toISOString() };
+}

@@ -1,0 +1,68 @@
+import type { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { DeliveryEventType } from '../../../events/catalog.ts';
+import { isDeliveryEventType } from '../../../events/catalog.ts';
+import { type DetailOf, parseDetail } from '../../../events/schemas.ts';
+import type { NewDelivery } from '../core/lifecycle.ts';
+
+/** An event as it reached the fake bus, its detail validated against the catalog. */
+export interface PublishedEvent {
+  source: string;
+  detailType: DeliveryEventType;
+  detail: DetailOf<DeliveryEventType>;
+}
+
+/** An EventBridge client that keeps what was put (every detail checked with parseDetail) and can be told to fail. */
+export function fakeEventBridge() {
+  const published: PublishedEvent[] = [];
+  let failuresLeft = 0;
+  const client = {
+    async send(command: PutEventsCommand) {
+      if (failuresLeft > 0) {
+        failuresLeft--;
+        throw Object.assign(new Error('EventBridge unavailable'), { name: 'InternalException' });
+      }
+      for (const entry of command.input.Entries ?? []) {
+        const detailType = entry.DetailType ?? '';
+        if (!isDeliveryEventType(detailType)) throw new Error(`unexpected detail-type ${detailType}`);
+        published.push({
+          source: entry.Source ?? '',
+          detailType,
+          detail: parseDetail(detailType, JSON.parse(entry.Detail ?? '{}')),
+        });
+      }
+      return { FailedEntryCount: 0, Entries: (command.input.Entries ?? []).map(() => ({ EventId: 'e' })) };
+    },
+  };
+  return {
+    client: client as unknown as EventBridgeClient,
+    published,
+    failNext(times = 1) {
+      failuresLeft = times;
+    },
+  };
+}
+
+/** A clock that advances one second per reading, so creation times order records. */
+export function steppingClock(start = '2026-05-04T15:00:00.000Z') {
+  let time = Date.parse(start);
+  return () => {
+    const now = new Date(time);
+    time += 1000;
+    return now;
+  };
+}
+
+/** A valid new delivery (the fixtures' Seattle coordinates). */
+export function newDelivery(accountId = 'acct-demo', overrides: Partial<NewDelivery> = {}): NewDelivery {
+  return {
+    accountId,
+    pickup: { latitude: 47.5806, longitude: -122.335, altitude: 0 },
+    dropoff: { latitude: 47.6235, longitude: -122.319, altitude: 0 },
+    pickupTime: '2026-05-04T16:00:00.000Z',
+    deadline: '2026-05-04T18:00:00.000Z',
+    expedited: false,
+    confirmationRequired: 'None',
+    package: { size: 'Small', weightKg: 1.2, tag: 'books' },
+    ...overrides,
+  };
+}

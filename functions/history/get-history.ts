@@ -1,0 +1,27 @@
+import { documentClient } from '../../shared/clients/dynamodb.ts';
+import { loadConfig, requiredString } from '../../shared/config.ts';
+import { type ApiEvent, type ApiResult, callerOf, json, validate } from '../../shared/http.ts';
+import { httpHandler } from '../../shared/middleware/stacks.ts';
+import { DeliveryIdParam } from '../scheduler/schemas.ts';
+import { getHistory } from './core/history.ts';
+import { createHistoryStore } from './core/store.ts';
+import { HistoryQuery } from './schemas.ts';
+
+// Public `GET /v1/deliveries/{deliveryId}/history?limit=&nextToken=`: every event, oldest first, owner only.
+
+const config = loadConfig({ TABLE_NAME: requiredString() });
+const store = createHistoryStore(documentClient, config.TABLE_NAME);
+
+export async function core(event: ApiEvent): Promise<ApiResult> {
+  const caller = callerOf(event);
+  const deliveryId = validate(
+    DeliveryIdParam,
+    event.pathParameters?.deliveryId,
+    'The delivery id is invalid.',
+  );
+  const query = validate(HistoryQuery, event.queryStringParameters ?? {}, 'The query is invalid.');
+  const page = await getHistory(store, caller.accountId, deliveryId, query.limit, query.nextToken);
+  return json(200, page);
+}
+
+export const handler = httpHandler(core);

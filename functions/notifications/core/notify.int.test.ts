@@ -1,0 +1,175 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadFixture } from '../../../events/fixtures.ts';
+import { parseDeliveryEvent } from '../../../events/schemas.ts';
+import { createTestTable } from '../../../test/support/dynamodb.ts';
+import { createRecordingSender, listRecordedMessages } from '../adapters/recording-sender.ts';
+import { createSentLedger, type SentLedger, sentKey } from './ledger.ts';
+import { NotificationRetryError, type NotifyDeps, sendNotifications } from './notify.ts';
+import { type NotificationMessage, NotificationRejectedError, type NotificationSender } from './sender.ts';
+import type { Subscription } from './subscriptions.ts';
+
+const [CREATED] = loadFixture('events/fixtures/DeliveryCreated.json').map((event) =>
+  parseDeliveryEvent(event),
+);
+if (!CREATED) throw new Error('fixture missing');
+const SUBSCRIPTIONS: Subscription[] = [
+  { subscriptionId: 'sub-email', channel: 'email', target: 'ann@example.com' },
+  { subscriptionId: 'sub-sms', channel: 'sms', target: '+14155550123' },
+];
+const remaining = () => 30_000;
+
+let table: Awaited<ReturnType<typeof createTestTable>>;
+let ledger: SentLedger;
+let sequence = 0;
+
+beforeAll(async () => {
+  table = await createTestTable('notifications');
+  ledger = createSentLedger(table.documentClient, table.tableName);
+});
+afterAll(async () => {
+  await table.drop();
+});
+
+function eventWithFreshId() {
+  return parseDeliveryEvent({ ...CREATED?.envelope, id: `evt-${++sequence}` });
+}
+
+function deps(sender: NotificationSender, subscriptions = SUBSCRIPTIONS): NotifyDeps {
+  return {
+    subscriptions: { list: async () => subscriptions },
+    sender,
+    ledger,
+    now: () => new Date(),
+    leaseMs: 60_000,
+  };
+}
+
+describe('sendNotifications with the recording sender', () => {
+  let recording: NotificationSender;
+  beforeEach(() => {
+    recording = createRecordingSender(table.documentClient, table.tableName);
+  });
+
+  it('records one message per subscription, readable by delivery', async () => {
+    const event = eventWithFreshId();
+
+    const summary = await sendNotifications(deps(recording), event, remaining);
+
+    const messages = (
+      await listRecordedMessages(table.documentClient, table.tableName, 'd-fixture-0001')
+    ).filter((message) => message.eventId === event.envelope.id);
+    expect(summary).toEqual({ sent: 2, alreadySent: 0, rejected: 0 });
+    expect(messages.map((message) => message.target).sort()).toEqual(['+14155550123', 'ann@example.com']);
+    expect(messages[0]?.subject).toContain('d-fixture-0001');
+  });
+
+  it('sends nothing again when the same event is delivered twice', async () => {
+    const event = eventWithFreshId();
+    await sendNotifications(deps(recording), event, remaining);
+
+    const again = await sendNotifications(deps(recording), event, remaining);
+
+    expect(again).toEqual({ sent: 0, alreadySent: 2, rejected: 0 });
+  });
+});
+
+describe('sendNotifications failures', () => {
+  it('retries only the message that failed transiently', async () => {
+    const event = eventWithFreshId();
+    const sent: NotificationMessage[] = [];
+    let failSms = true;
+    const flaky: NotificationSender = {
+      async send(message) {
+        if (message.channel === 'sms' && failSms) throw new Error('throttled');
+        sent.push(message);
+        return {};
+      },
+    };
+    await expect(sendNotifications(deps(flaky), event, remaining)).rejects.toBeInstanceOf(
+      NotificationRetryError,
+    );
+    failSms = false;
+
+    await sendNotifications(deps(flaky), event, remaining);
+
+    expect(sent.map((message) => message.channel)).toEqual(['email', 'sms']);
+  });
+
+  it('does not send a message another invocation is sending', async () => {
+    const event = eventWithFreshId();
+    const message = {
+      ...SUBSCRIPTIONS[0],
+      subject: 's',
+      text: 't',
+      eventId: event.envelope.id,
+      deliveryId: 'd',
+    };
+    await ledger.claim(
+      { ...message, subscriptionId: 'sub-email' } as NotificationMessage,
+      new Date(),
+      60_000,
+    );
+    const sent: string[] = [];
+    const sender: NotificationSender = {
+      async send(m) {
+        sent.push(m.subscriptionId);
+        return {};
+      },
+    };
+
+    await expect(sendNotifications(deps(sender), event, remaining)).rejects.toBeInstanceOf(
+      NotificationRetryError,
+    );
+
+    expect(sent).toEqual(['sub-sms']);
+  });
+
+  it('marks a message the channel rejects and does not retry it', async () => {
+    const event = eventWithFreshId();
+    const rejecting: NotificationSender = {
+      async send() {
+        throw new NotificationRejectedError('MessageRejected: bad address');
+      },
+    };
+
+    const summary = await sendNotifications(
+      deps(rejecting, [SUBSCRIPTIONS[0] as Subscription]),
+      event,
+      remaining,
+    );
+    const again = await sendNotifications(
+      deps(rejecting, [SUBSCRIPTIONS[0] as Subscription]),
+      event,
+      remaining,
+    );
+
+    expect(summary).toEqual({ sent: 0, alreadySent: 0, rejected: 1 });
+    expect(again).toEqual({ sent: 0, alreadySent: 1, rejected: 0 });
+    const item = await table.documentClient.send(
+      new GetCommand({
+        TableName: table.tableName,
+        Key: sentKey(event.envelope.id, 'sub-email'),
+      }),
+    );
+    expect(item.Item?.status).toBe('rejected');
+  });
+
+  it('takes over a claim whose lease expired', async () => {
+    const event = eventWithFreshId();
+    const stale = {
+      channel: 'email' as const,
+      target: 'ann@example.com',
+      subject: 's',
+      text: 't',
+      eventId: event.envelope.id,
+      deliveryId: 'd-fixture-0001',
+      subscriptionId: 'sub-email',
+    };
+    await ledger.claim(stale, new Date(Date.now() - 120_000), 60_000);
+
+    const result = await ledger.claim(stale, new Date(), 60_000);
+
+    expect(result.kind).toBe('claimed');
+  });
+});

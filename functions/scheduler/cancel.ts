@@ -1,0 +1,34 @@
+import type { Context } from 'aws-lambda';
+import { currentCorrelationId } from '../../shared/correlation.ts';
+import { type ApiEvent, type ApiResult, callerOf, json, validate } from '../../shared/http.ts';
+import { httpHandler } from '../../shared/middleware/stacks.ts';
+import { cancelDelivery } from './core/ingest.ts';
+import { createSchedulerServices } from './core/services.ts';
+import { SCHEDULER_RESILIENCE } from './core/settings.ts';
+import { loadSchedulerConfig, schedulerAdapters } from './deps.ts';
+import { DeliveryIdParam } from './schemas.ts';
+
+// DELETE /v1/deliveries/{deliveryId}: accept a cancellation (ARCHITECTURE §3, §5.6).
+
+const config = loadSchedulerConfig();
+const adapters = schedulerAdapters(config, SCHEDULER_RESILIENCE.ingest);
+
+/** Validates the path, then hands the cancellation to the ingest logic. */
+export async function core(event: ApiEvent, context: Context): Promise<ApiResult> {
+  const caller = callerOf(event);
+  const deliveryId = validate(
+    DeliveryIdParam,
+    event.pathParameters?.deliveryId,
+    'The delivery id is invalid.',
+  );
+  const accepted = await cancelDelivery(
+    {
+      ...adapters,
+      services: createSchedulerServices(adapters.downstreams, () => context.getRemainingTimeInMillis()),
+    },
+    { caller, deliveryId, correlationId: currentCorrelationId() },
+  );
+  return json(202, accepted, { location: `/v1/deliveries/${deliveryId}` });
+}
+
+export const handler = httpHandler(core);

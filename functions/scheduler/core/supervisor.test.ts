@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { ACCOUNT, harness } from '../test-support/harness.ts';
+import type { RequestMessage } from './messages.ts';
+import { superviseDeadRequest } from './supervisor.ts';
+import { runWorkflow } from './workflow.ts';
+
+/** A schedule whose last step kept failing: drone and package reserved, delivery still Requested. */
+async function deadAfterDroneStep() {
+  const h = harness();
+  const message = await h.ingest('d1');
+  h.fake.failNext('PUT', /\/schedule$/, 503, 4);
+  await expect(runWorkflow(h.deps, message)).rejects.toThrow();
+  h.fake.calls.length = 0;
+  return { h, message };
+}
+
+describe('supervisor', () => {
+  it('compensates what the checkpoint says was done, in reverse, and fails the delivery with RetriesExhausted', async () => {
+    const { h, message } = await deadAfterDroneStep();
+
+    const outcome = await superviseDeadRequest(h.deps, message);
+
+    expect(outcome).toEqual({ status: 'Failed', reason: 'RetriesExhausted' });
+    expect(h.fake.calls).toEqual([
+      'GET /deliveries/d1',
+      'DELETE /drones/assignments/d1',
+      'DELETE /packages/d1',
+      'PUT /deliveries/d1/failure',
+    ]);
+    expect(h.fake.reserved()).toEqual({ packages: [], assignments: [] });
+    expect(h.fake.events).toEqual([
+      { detailType: 'DeliveryFailed', deliveryId: 'd1', reason: 'RetriesExhausted' },
+    ]);
+    expect(h.store.saved.at(-1)).toMatchObject({ status: 'Failed', failure: { reason: 'RetriesExhausted' } });
+  });
+
+  it('compensates nothing for a request that died before its first step', async () => {
+    const h = harness();
+    const message = await h.ingest('d1');
+
+    await superviseDeadRequest(h.deps, message);
+
+    expect(h.fake.calls).toEqual(['GET /deliveries/d1', 'PUT /deliveries/d1/failure']);
+  });
+
+  it('is idempotent: a dead request supervised twice is settled once', async () => {
+    const { h, message } = await deadAfterDroneStep();
+    await superviseDeadRequest(h.deps, message);
+    h.fake.calls.length = 0;
+
+    const second = await superviseDeadRequest(h.deps, message);
+
+    expect(second).toEqual({ status: 'Skipped' });
+    expect(h.fake.calls).toEqual([]);
+    expect(h.fake.events).toHaveLength(1);
+  });
+
+  it('throws while the downstreams still fail, so the dead message is retried later', async () => {
+    const { h, message } = await deadAfterDroneStep();
+    h.fake.failNext('DELETE', /^\/drones\//, 503, 4);
+
+    await expect(superviseDeadRequest(h.deps, message)).rejects.toMatchObject({ transient: true });
+
+    expect(h.store.saved.at(-1)).toMatchObject({ status: 'Compensating' });
+    expect(h.fake.deliveries.get('d1')?.stage).toBe('Requested');
+  });
+
+  it('keeps the reason of a compensation that was already under way', async () => {
+    const h = harness();
+    h.fake.accounts.set(ACCOUNT, { accountId: ACCOUNT, name: 'Acme', status: 'Suspended' });
+    const message = await h.ingest('d1');
+    h.fake.failNext('PUT', /\/failure$/, 503, 4);
+    await expect(runWorkflow(h.deps, message)).rejects.toThrow();
+
+    const outcome = await superviseDeadRequest(h.deps, message);
+
+    expect(outcome).toEqual({ status: 'Failed', reason: 'AccountSuspended' });
+  });
+
+  it('leaves a delivery that went ahead in flight untouched', async () => {
+    const { h, message } = await deadAfterDroneStep();
+    const delivery = h.fake.deliveries.get('d1');
+    if (delivery) delivery.stage = 'InTransit';
+
+    const outcome = await superviseDeadRequest(h.deps, message);
+
+    expect(outcome.status).toBe('Unchanged');
+    expect(h.fake.calls).toEqual(['GET /deliveries/d1']);
+    expect(h.store.saved.at(-1)).toMatchObject({ status: 'Failed' });
+  });
+
+  it('releases what a dead request reserved without failing a delivery already cancelled', async () => {
+    const { h, message } = await deadAfterDroneStep();
+    const delivery = h.fake.deliveries.get('d1');
+    if (delivery) delivery.stage = 'Cancelled';
+
+    await superviseDeadRequest(h.deps, message);
+
+    expect(h.fake.calls).toEqual([
+      'GET /deliveries/d1',
+      'DELETE /drones/assignments/d1',
+      'DELETE /packages/d1',
+    ]);
+    expect(h.fake.deliveries.get('d1')?.stage).toBe('Cancelled');
+  });
+
+  it('finishes a dead cancel: cancels the delivery, releases the drone and cancels the package', async () => {
+    const h = harness();
+    await runWorkflow(h.deps, await h.ingest('d1'));
+    const cancel: RequestMessage = {
+      deliveryId: 'd1',
+      operation: 'cancel',
+      requestId: 'r9',
+      accountId: ACCOUNT,
+      correlationId: 'c9',
+    };
+    h.fake.failNext('DELETE', /^\/drones\//, 503, 4);
+    await expect(runWorkflow(h.deps, cancel)).rejects.toThrow();
+
+    const outcome = await superviseDeadRequest(h.deps, cancel);
+
+    expect(outcome.status).toBe('Completed');
+    expect(h.fake.deliveries.get('d1')?.stage).toBe('Cancelled');
+    expect(h.fake.reserved()).toEqual({ packages: [], assignments: [] });
+  });
+});
