@@ -43,6 +43,8 @@ export interface StartLocalCloudOptions {
   stackName?: string;
   /** Port of DynamoDB Local (default: a free one). */
   dynamoDbPort?: number;
+  /** Where the functions' log lines are echoed (default stderr); they are always kept in `<stateDir>/logs`. */
+  functionOutput?: NodeJS.WritableStream;
 }
 
 export interface LocalCloud {
@@ -134,6 +136,7 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
       log,
       logDir: path.join(stateDir, 'logs'),
       queueSender: sqs.sender,
+      ...(options.functionOutput ? { output: options.functionOutput } : {}),
     });
     stops.push({ name: 'lambda', stop: lambda.stop });
 

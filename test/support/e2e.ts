@@ -1,0 +1,120 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { inject } from 'vitest';
+import { createLocalIssuer } from '../../infra/local/auth/jwt.ts';
+import { readLocalCloudState } from '../../infra/local/auth/state.ts';
+
+// Helpers for end-to-end tests: tokens from the local issuer, HTTP calls to the public API,
+// and an administrator's view of the tables through the AWS edge endpoint.
+
+interface FullState {
+  edge: string;
+  apis: { logicalId: string; url: string; authorizers: { issuer: string; audience: string[] }[] }[];
+  tables?: Record<string, string>;
+}
+
+/** Where the local cloud of this test run listens. */
+export function localCloud() {
+  return inject('localCloud');
+}
+
+async function state(): Promise<FullState> {
+  const found = (await readLocalCloudState(localCloud().stateDir)) as FullState | undefined;
+  if (!found) throw new Error('the local cloud wrote no state.json');
+  return found;
+}
+
+/** A bearer token for a user of `accountId`, signed by the local issuer the JWT authorizer trusts. */
+export async function tokenFor(accountId: string, sub = `user-${accountId}`): Promise<string> {
+  const current = await state();
+  const authorizer = current.apis.flatMap((api) => api.authorizers)[0];
+  if (!authorizer?.audience[0]) throw new Error('no JWT authorizer in the template');
+  const issuer = await createLocalIssuer({ stateDir: localCloud().stateDir });
+  return issuer.mint({
+    issuer: authorizer.issuer,
+    audience: authorizer.audience[0],
+    sub,
+    claims: { account_id: accountId },
+  });
+}
+
+export interface ApiAnswer {
+  status: number;
+  headers: Headers;
+  body: any;
+}
+
+/** Calls the public API and decodes its JSON answer. */
+export async function callApi(
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+): Promise<ApiAnswer> {
+  const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  const response = await fetch(`${localCloud().publicApiUrl}${path}`, {
+    method,
+    headers: {
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...options.headers,
+    },
+    body,
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+}
+
+/** Polls `read` until `done` holds or the time is up; returns the last value read. */
+export async function waitFor<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    value = await read();
+  }
+  return value;
+}
+
+/** A valid schedule request body; `overrides` replace top-level fields. */
+export function scheduleRequest(overrides: Record<string, unknown> = {}) {
+  return {
+    pickup: { latitude: 47.6, longitude: -122.3, altitude: 0 },
+    dropoff: { latitude: 47.61, longitude: -122.29, altitude: 0 },
+    pickupTime: '2026-12-01T10:00:00Z',
+    deadline: '2026-12-01T12:00:00Z',
+    expedited: false,
+    confirmationRequired: 'None',
+    package: { size: 'Small', weightKg: 1.2, tag: 'books' },
+    ...overrides,
+  };
+}
+
+/** Every item of the table whose logical id starts with `logicalIdPrefix`, read as an administrator. */
+export async function scanTable(logicalIdPrefix: string): Promise<Record<string, unknown>[]> {
+  const current = await state();
+  const entry = Object.entries(current.tables ?? {}).find(([logicalId]) =>
+    logicalId.startsWith(logicalIdPrefix),
+  );
+  if (!entry) throw new Error(`no table ${logicalIdPrefix}* in the template`);
+  const client = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: localCloud().edgeUrl,
+      region: 'us-east-1',
+      // DynamoDB Local accepts only letters and digits in access keys.
+      credentials: { accessKeyId: 'endtoendadmin', secretAccessKey: 'endtoendadmin' },
+    }),
+  );
+  const items: Record<string, unknown>[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: entry[1], ExclusiveStartKey: startKey }));
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  client.destroy();
+  return items;
+}
