@@ -467,9 +467,9 @@ describe('the dev stack', () => {
       expect(refTo(target?.Arn)).toBe(simulatorId);
       expect(target?.DeadLetterConfig).toBeDefined();
       expect(dev.resources[simulatorId]?.Properties).toMatchObject({
-        Timeout: 70,
+        Timeout: 58,
         Environment: {
-          Variables: expect.objectContaining({ SIMULATOR_SPEED_FACTOR: '20', SIMULATOR_TICK_MS: '2000' }),
+          Variables: expect.objectContaining({ SIMULATOR_SPEED_FACTOR: '60', SIMULATOR_TICK_MS: '1000' }),
         },
       });
     });

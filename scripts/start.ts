@@ -13,9 +13,13 @@ if (synth.status !== 0) {
 }
 console.error(`synthesized in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
-const cloud = spawn(process.execPath, ['--import', 'tsx', 'infra/local/cli/start.ts', '--app', 'cdk.out', '--state', '.local'], {
-  stdio: 'inherit',
-});
+const cloud = spawn(
+  process.execPath,
+  ['--import', 'tsx', 'infra/local/cli/start.ts', '--app', 'cdk.out', '--state', '.local'],
+  {
+    stdio: 'inherit',
+  },
+);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => cloud.kill(signal));
 }
