@@ -1,6 +1,7 @@
 // The local cloud: runs a synthesized CDK stack on this machine, part by part, and stops it again.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { createLocalAdmin, type LocalAdmin, unmatchedFaults } from './admin/index.ts';
 import { createHttpApis } from './apigateway/http-apis.ts';
 import { createIdentityRegistry, type IdentityRegistry } from './auth/identities.ts';
 import { createLocalIssuer } from './auth/jwt.ts';
@@ -18,6 +19,7 @@ import {
   createEventSourceMappings,
   createLambdaHost,
   type EventSourceMappings,
+  type FunctionFault,
   type LambdaHost,
 } from './lambda/index.ts';
 import type { LocalLogger, ResolvedStack } from './model.ts';
@@ -45,6 +47,8 @@ export interface StartLocalCloudOptions {
   dynamoDbPort?: number;
   /** Where the functions' log lines are echoed (default stderr); they are always kept in `<stateDir>/logs`. */
   functionOutput?: NodeJS.WritableStream;
+  /** Faults injected from the start (`LOCAL_FAULTS`, `LOCAL_SQS_DUPLICATE_RATE`); a fault matching no function fails the start. */
+  faults?: { functions: FunctionFault[]; sqsDuplicateRate: number };
 }
 
 export interface LocalCloud {
@@ -56,6 +60,8 @@ export interface LocalCloud {
   dynamodb: DynamoDbLocal;
   identities: IdentityRegistry;
   eventSourceMappings: EventSourceMappings;
+  /** The tester's control plane (served by the edge under `/_local/`) and its delivery observer. */
+  admin: LocalAdmin;
   /** Stops every part in reverse order; leaves no process or server behind. */
   stop(): Promise<void>;
 }
@@ -139,6 +145,15 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
       ...(options.functionOutput ? { output: options.functionOutput } : {}),
     });
     stops.push({ name: 'lambda', stop: lambda.stop });
+    if (options.faults && options.faults.functions.length > 0) {
+      const unmatched = unmatchedFaults(options.faults.functions, lambda.functions());
+      if (unmatched.length > 0) {
+        throw new Error(
+          `LOCAL_FAULTS: no function matches ${unmatched.map((fault) => `"${fault.function}"`).join(', ')}`,
+        );
+      }
+      lambda.setFaults(options.faults.functions);
+    }
 
     const events = createEventBridge({
       stack,
@@ -149,6 +164,8 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
     });
     stops.push({ name: 'eventbridge', stop: events.stop });
 
+    // The admin part needs the event source mappings, which come after the edge: it is mounted once ready.
+    let admin: LocalAdmin | undefined;
     // The SQS part answers with the edge's queue URLs itself, so the edge forwards requests unchanged.
     const edge = await createEdge({
       port: edgePort,
@@ -158,6 +175,13 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
       lambda,
       identities,
       log,
+      admin: {
+        handle: async (incoming, outgoing) => {
+          if (admin) return admin.api.handle(incoming, outgoing);
+          outgoing.writeHead(503, { 'content-type': 'application/json' });
+          outgoing.end(JSON.stringify({ error: 'the local cloud is still starting' }));
+        },
+      },
     });
     stops.push({ name: 'edge', stop: edge.close });
     const issuer = await createLocalIssuer({ stateDir });
@@ -175,7 +199,20 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
       },
       credentialsFor: (functionName) => identities.credentialsFor(functionName),
       log,
+      duplicateRate: options.faults?.sqsDuplicateRate ?? 0,
     });
+    // Observing starts before any event flows, so that the tools hear every delivery.
+    const localAdmin = createLocalAdmin({
+      stack,
+      events,
+      lambda,
+      eventSourceMappings,
+      sqs,
+      logDir: path.join(stateDir, 'logs'),
+      log,
+    });
+    admin = localAdmin;
+    stops.push({ name: 'admin', stop: async () => localAdmin.close() });
     eventSourceMappings.start();
     stops.push({ name: 'event source mappings', stop: eventSourceMappings.stop });
     events.start();
@@ -208,6 +245,7 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
       dynamodb,
       identities,
       eventSourceMappings,
+      admin: localAdmin,
       stop: stopAll,
     };
   } catch (error) {

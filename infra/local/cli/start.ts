@@ -3,6 +3,7 @@
 // Ports: LOCAL_EDGE_PORT (4566), LOCAL_API_PORT (3000); 0 picks free ones.
 // `--env` replaces a function environment variable wherever the template sets it.
 import { parseArgs } from 'node:util';
+import { faultsFromEnv } from '../admin/faults.ts';
 import { defaultStateDir } from '../auth/state.ts';
 import { type LocalCloud, readyLine, startLocalCloud } from '../cloud.ts';
 import { createConsoleLogger } from '../log.ts';
@@ -32,6 +33,8 @@ async function main(): Promise<void> {
       return [pair.slice(0, equals), pair.slice(equals + 1)];
     }),
   );
+  // LOCAL_FAULTS='[{"function": "<logical id or name part>", "errorRate": 0.3, "latencyMs": 500}]', LOCAL_SQS_DUPLICATE_RATE=0.1
+  const faults = faultsFromEnv(process.env);
   const log = createConsoleLogger();
 
   // Signals are handled from the start: one that arrives while the parts start stops them once up
@@ -65,6 +68,7 @@ async function main(): Promise<void> {
     apiBasePort: portFrom('LOCAL_API_PORT', 3000),
     log,
     env,
+    faults,
     ...(values.stack ? { stackName: values.stack } : {}),
   });
   if (stopping) {

@@ -33,6 +33,8 @@ export interface EdgeOptions {
   log: LocalLogger;
   /** Maps a queue URL as clients know it to the one the SQS emulator knows. */
   rewriteSqsQueueUrl?: (url: string) => string;
+  /** The local-only control plane, answered under `/_local/` without a signature (the edge listens on 127.0.0.1). */
+  admin?: { handle(incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> };
 }
 
 export interface Edge {
@@ -317,6 +319,10 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
     const { rawPath, rawQuery } = splitTarget(incoming.url);
     if (method === 'GET' && rawPath === '/health') {
       sendJson(outgoing, 200, { status: 'ok' });
+      return;
+    }
+    if (options.admin && (rawPath === '/_local' || rawPath.startsWith('/_local/'))) {
+      await options.admin.handle(incoming, outgoing);
       return;
     }
     const routed = route(method, rawPath, incoming.headers);

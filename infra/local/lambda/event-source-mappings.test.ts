@@ -14,7 +14,12 @@ import type { SQSEvent } from 'aws-lambda';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { InvokeResult, LambdaInvoker, ResolvedResource, ResolvedStack } from '../model.ts';
-import { createEventSourceMappings, type EventSourceMappings, failedItems } from './event-source-mappings.ts';
+import {
+  type BatchObservation,
+  createEventSourceMappings,
+  type EventSourceMappings,
+  failedItems,
+} from './event-source-mappings.ts';
 import { createLambdaHost } from './host.ts';
 
 const REGION = 'us-east-1';
@@ -426,6 +431,61 @@ describe('createEventSourceMappings: duplicate delivery fault', () => {
     await vi.waitFor(() => expect(events).toHaveLength(2));
     expect(events[1]?.Records[0]?.messageId).toBe(events[0]?.Records[0]?.messageId);
     expect(log.warn).toHaveBeenCalledWith('fault injected: duplicate delivery', expect.anything());
+  });
+});
+
+describe('createEventSourceMappings: batch observation', () => {
+  it('tells listeners which records of a batch failed and with what error', async () => {
+    const queue = await createQueue();
+    await sendBodies(queue.url, ['good', 'bad']);
+    const { invoker } = recordingInvoker((event) => {
+      const bad = event.Records.find((record) => record.body === 'bad');
+      return ok({ batchItemFailures: bad ? [{ itemIdentifier: bad.messageId }] : [] });
+    });
+    const observations: BatchObservation[] = [];
+    start(
+      stackWith(mappingResource(queue.arn, { FunctionResponseTypes: ['ReportBatchItemFailures'] })),
+      invoker,
+    );
+    mappings?.subscribe((observation) => observations.push(observation));
+
+    await vi.waitFor(() => expect(observations.length).toBeGreaterThan(0), { timeout: 5000 });
+
+    const first = observations[0];
+    const bad = first?.records.find((record) => record.body === 'bad');
+    expect(first?.mapping).toBe('ConsumerMapping');
+    expect(first?.eventSourceArn).toBe(queue.arn);
+    expect(first?.duplicate).toBe(false);
+    expect(first?.failedMessageIds).toEqual([bad?.messageId]);
+    expect(bad?.receiveCount).toBe(1);
+  });
+
+  it('reports every record as failed when the invocation fails', async () => {
+    const queue = await createQueue();
+    await sendBodies(queue.url, ['x']);
+    const { invoker } = recordingInvoker(() => ({ ok: false, errorType: 'Error', errorMessage: 'boom' }));
+    const observations: BatchObservation[] = [];
+    start(stackWith(mappingResource(queue.arn)), invoker);
+    mappings?.subscribe((observation) => observations.push(observation));
+
+    await vi.waitFor(() => expect(observations.length).toBeGreaterThan(0), { timeout: 5000 });
+
+    expect(observations[0]?.failedMessageIds).toEqual(observations[0]?.records.map((r) => r.messageId));
+    expect(observations[0]?.result).toEqual({ ok: false, errorType: 'Error', errorMessage: 'boom' });
+  });
+
+  it('marks the injected second delivery as a duplicate', async () => {
+    const queue = await createQueue();
+    await sendBodies(queue.url, ['twice']);
+    const { invoker } = recordingInvoker(() => ok());
+    const observations: BatchObservation[] = [];
+    start(stackWith(mappingResource(queue.arn)), invoker, { duplicateRate: 1 });
+    mappings?.subscribe((observation) => observations.push(observation));
+
+    await vi.waitFor(() => expect(observations).toHaveLength(2), { timeout: 5000 });
+
+    expect(observations.map((observation) => observation.duplicate)).toEqual([false, true]);
+    expect(mappings?.duplicateRate()).toBe(1);
   });
 });
 

@@ -10,7 +10,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSMessageAttributes, SQSRecord, SQSRecordAttributes } from 'aws-lambda';
-import type { LambdaInvoker, LocalLogger, ResolvedResource, ResolvedStack } from '../model.ts';
+import type { InvokeResult, LambdaInvoker, LocalLogger, ResolvedResource, ResolvedStack } from '../model.ts';
 
 export interface EventSourceMappingsOptions {
   stack: ResolvedStack;
@@ -46,6 +46,29 @@ export interface EventSourceMappingInfo {
   reportBatchItemFailures: boolean;
 }
 
+/** What one invocation of a mapped function did with its batch, for tools that watch deliveries. */
+export interface BatchObservation {
+  /** The mapping's logical id. */
+  mapping: string;
+  functionName: string;
+  eventSourceArn: string;
+  records: {
+    messageId: string;
+    body: string;
+    receiveCount: number;
+    messageAttributes: SQSMessageAttributes;
+  }[];
+  result: InvokeResult;
+  /** The records left on the queue for a later receive (all of them when the invocation failed). */
+  failedMessageIds: string[];
+  /** A second delivery injected by the duplicate-delivery fault (its outcome changes nothing on the queue). */
+  duplicate: boolean;
+  startedAt: Date;
+  finishedAt: Date;
+}
+
+export type BatchListener = (observation: BatchObservation) => void;
+
 /** The running SQS event source mappings of a stack. */
 export interface EventSourceMappings {
   /** Starts polling every enabled mapping. */
@@ -55,6 +78,10 @@ export interface EventSourceMappings {
   mappings(): EventSourceMappingInfo[];
   /** Changes the duplicate-delivery fault rate (0 turns it off). */
   setDuplicateRate(rate: number): void;
+  /** The duplicate-delivery fault rate in force. */
+  duplicateRate(): number;
+  /** Listens to every batch's outcome; returns the function that stops listening. */
+  subscribe(listener: BatchListener): () => void;
 }
 
 const ADMIN_CREDENTIALS = { accessKeyId: 'local-event-source-mapping', secretAccessKey: 'local' };
@@ -106,13 +133,24 @@ export function createEventSourceMappings(options: EventSourceMappingsOptions): 
     } satisfies EventSourceMappingInfo;
   }
 
+  const listeners = new Set<BatchListener>();
+  const notify = (observation: BatchObservation) => {
+    for (const listener of listeners) {
+      try {
+        listener(observation);
+      } catch (error) {
+        log.warn('a batch listener failed', { error: String(error) });
+      }
+    }
+  };
+
   let pollers: Poller[] = [];
   return {
     start() {
       if (pollers.length > 0) return;
       pollers = infos
         .filter((info) => info.enabled)
-        .map((info) => new Poller(info, options, () => duplicateRate));
+        .map((info) => new Poller(info, options, () => duplicateRate, notify));
       for (const poller of pollers) poller.start();
       log.info('event source mappings started', { count: pollers.length });
     },
@@ -123,6 +161,11 @@ export function createEventSourceMappings(options: EventSourceMappingsOptions): 
     mappings: () => infos.map((info) => ({ ...info })),
     setDuplicateRate(rate) {
       duplicateRate = rate;
+    },
+    duplicateRate: () => duplicateRate,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
   };
 }
@@ -140,6 +183,7 @@ class Poller {
     private readonly info: EventSourceMappingInfo,
     private readonly options: EventSourceMappingsOptions,
     private readonly duplicateRate: () => number,
+    private readonly notify: BatchListener,
   ) {
     const functionName = info.functionName.split(':function:')[1]?.split(':')[0] ?? info.functionName;
     this.client = new SQSClient({
@@ -255,6 +299,7 @@ class Poller {
     const { invoker, log } = this.options;
     const records = messages.map((message) => this.toRecord(message));
     const event: SQSEvent = { Records: records };
+    const startedAt = new Date();
     const result = await invoker.invoke(this.info.functionName, event);
     let processed: SQSRecord[];
     if (!result.ok) {
@@ -279,8 +324,41 @@ class Poller {
         processed = records.filter((record) => !failed.has(record.messageId));
       }
     }
+    const processedIds = new Set(processed.map((record) => record.messageId));
+    this.observe(
+      records,
+      result,
+      records.filter((record) => !processedIds.has(record.messageId)),
+      false,
+      startedAt,
+    );
     await this.delete(processed);
     await this.deliverDuplicates(records);
+  }
+
+  private observe(
+    records: SQSRecord[],
+    result: InvokeResult,
+    failed: SQSRecord[],
+    duplicate: boolean,
+    startedAt: Date,
+  ): void {
+    this.notify({
+      mapping: this.info.logicalId,
+      functionName: this.info.functionName,
+      eventSourceArn: this.info.eventSourceArn,
+      records: records.map((record) => ({
+        messageId: record.messageId,
+        body: record.body,
+        receiveCount: Number(record.attributes.ApproximateReceiveCount) || 0,
+        messageAttributes: record.messageAttributes,
+      })),
+      result,
+      failedMessageIds: failed.map((record) => record.messageId),
+      duplicate,
+      startedAt,
+      finishedAt: new Date(),
+    });
   }
 
   private async deliverDuplicates(records: SQSRecord[]): Promise<void> {
@@ -293,7 +371,12 @@ class Poller {
       function: this.info.functionName,
       messageIds: duplicates.map((record) => record.messageId),
     });
-    await this.options.invoker.invoke(this.info.functionName, { Records: duplicates } satisfies SQSEvent);
+    const startedAt = new Date();
+    const result = await this.options.invoker.invoke(this.info.functionName, {
+      Records: duplicates,
+    } satisfies SQSEvent);
+    const failed = result.ok ? [] : duplicates;
+    this.observe(duplicates, result, failed, true, startedAt);
   }
 
   private async delete(records: SQSRecord[]): Promise<void> {

@@ -25,6 +25,14 @@ export interface FunctionFault {
   errorRate?: number;
   /** Delay added before each invocation. */
   latencyMs?: number;
+  /**
+   * Kills the execution environment this many milliseconds into an invocation, as if the process
+   * crashed or was cut off: the invocation fails with `Runtime.ExitError` and the next one starts
+   * a fresh environment. Whatever the handler had done by then stays done.
+   */
+  abortAfterMs?: number;
+  /** Share of invocations (0..1) that `abortAfterMs` applies to (default 1). */
+  abortRate?: number;
 }
 
 /** What the host knows of one function, for listings and tools. */
@@ -360,7 +368,12 @@ export function createLambdaHost(options: LambdaHostOptions): LambdaHost {
     handOver(fn);
   }
 
-  async function applyFaults(fn: FunctionState, requestId: string): Promise<InvokeResult | undefined> {
+  // An injected error short-cuts the invocation; an abort is carried out by runInEnvironment.
+  async function applyFaults(
+    fn: FunctionState,
+    requestId: string,
+  ): Promise<{ injected?: InvokeResult; abortAfterMs?: number }> {
+    let abortAfterMs: number | undefined;
     for (const fault of faults) {
       if (fault.function !== fn.logicalId && !fn.name.includes(fault.function)) continue;
       if (fault.latencyMs && fault.latencyMs > 0) {
@@ -371,14 +384,19 @@ export function createLambdaHost(options: LambdaHostOptions): LambdaHost {
       if (fault.errorRate && Math.random() < fault.errorRate) {
         log.warn('fault injected: error', { function: fn.name, requestId, errorRate: fault.errorRate });
         emit(fn, `fault injected: error RequestId: ${requestId}`);
-        return { ok: false, errorType: 'InjectedFault', errorMessage: `Fault injected into ${fn.name}` };
+        return {
+          injected: { ok: false, errorType: 'InjectedFault', errorMessage: `Fault injected into ${fn.name}` },
+        };
+      }
+      if (fault.abortAfterMs !== undefined && fault.abortAfterMs >= 0 && abortAfterMs === undefined) {
+        if (Math.random() < (fault.abortRate ?? 1)) abortAfterMs = fault.abortAfterMs;
       }
     }
-    return undefined;
+    return abortAfterMs === undefined ? {} : { abortAfterMs };
   }
 
   async function runOnce(fn: FunctionState, eventJson: string, requestId: string): Promise<InvokeResult> {
-    const injected = await applyFaults(fn, requestId);
+    const { injected, abortAfterMs } = await applyFaults(fn, requestId);
     if (injected) return injected;
     if (fn.concurrency === 0) {
       return { ok: false, errorType: 'TooManyRequestsException', errorMessage: 'Rate Exceeded.' };
@@ -401,7 +419,7 @@ export function createLambdaHost(options: LambdaHostOptions): LambdaHost {
         }
         return { ok: false, errorType: init.errorType, errorMessage: init.errorMessage };
       }
-      return await runInEnvironment(fn, env, eventJson, requestId);
+      return await runInEnvironment(fn, env, eventJson, requestId, abortAfterMs);
     } finally {
       release(fn, env);
     }
@@ -412,6 +430,7 @@ export function createLambdaHost(options: LambdaHostOptions): LambdaHost {
     env: Environment,
     eventJson: string,
     requestId: string,
+    abortAfterMs?: number,
   ): Promise<InvokeResult> {
     const coldStart = !env.used;
     env.used = true;
@@ -419,9 +438,13 @@ export function createLambdaHost(options: LambdaHostOptions): LambdaHost {
     const timeoutMs = fn.timeoutSeconds * 1000;
     emit(fn, `START RequestId: ${requestId} Version: $LATEST`);
     let timer: NodeJS.Timeout | undefined;
-    const reply = await new Promise<WorkerReply | 'timeout'>((resolve) => {
+    let abortTimer: NodeJS.Timeout | undefined;
+    const reply = await new Promise<WorkerReply | 'timeout' | 'abort'>((resolve) => {
       env.pending = resolve;
       timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      if (abortAfterMs !== undefined && abortAfterMs < timeoutMs) {
+        abortTimer = setTimeout(() => resolve('abort'), abortAfterMs);
+      }
       env.worker.postMessage({
         type: 'invoke',
         requestId,
@@ -439,9 +462,23 @@ export function createLambdaHost(options: LambdaHostOptions): LambdaHost {
       });
     });
     clearTimeout(timer);
+    clearTimeout(abortTimer);
     const durationMs = performance.now() - startedAt;
     let result: InvokeResult;
-    if (reply === 'timeout') {
+    if (reply === 'abort') {
+      // The process dies mid-invocation: its worker goes, and with it any call still in flight.
+      env.pending = undefined;
+      env.dead = true;
+      discard(fn, env);
+      log.warn('fault injected: abort', { function: fn.name, requestId, abortAfterMs });
+      emit(fn, `fault injected: abort after ${abortAfterMs} ms RequestId: ${requestId}`);
+      emit(fn, `RequestId: ${requestId} Error: Runtime exited with error: signal: killed`);
+      result = {
+        ok: false,
+        errorType: 'Runtime.ExitError',
+        errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: signal: killed`,
+      };
+    } else if (reply === 'timeout') {
       // As on AWS, a timed-out environment is not reused: the next invocation starts a fresh one.
       env.pending = undefined;
       env.dead = true;
@@ -463,7 +500,8 @@ export function createLambdaHost(options: LambdaHostOptions): LambdaHost {
         errorMessage: reply.errorMessage ?? '',
       };
     }
-    const memoryUsed = reply === 'timeout' ? fn.memoryMb : (reply.heapUsedMb ?? 0);
+    const memoryUsed =
+      reply === 'timeout' ? fn.memoryMb : reply === 'abort' ? 0 : (reply.heapUsedMb ?? 0);
     const report = [
       `REPORT RequestId: ${requestId}`,
       `Duration: ${durationMs.toFixed(2)} ms`,
@@ -472,6 +510,7 @@ export function createLambdaHost(options: LambdaHostOptions): LambdaHost {
       `Max Memory Used: ${memoryUsed} MB`,
       ...(coldStart ? [`Init Duration: ${env.initDurationMs.toFixed(2)} ms`] : []),
       ...(reply === 'timeout' ? ['Status: timeout'] : []),
+      ...(reply === 'abort' ? ['Status: error\tError Type: Runtime.ExitError'] : []),
     ];
     emit(fn, `END RequestId: ${requestId}`);
     emit(fn, report.join('\t'));

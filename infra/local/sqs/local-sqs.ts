@@ -10,6 +10,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { buildApp } from 'fauxqs';
+// fauxqs's queue class is not part of its public exports; the dead-letter fix below needs it.
+import { SqsQueue } from '../../../node_modules/fauxqs/dist/sqs/sqsStore.js';
 import type { LocalLogger, QueueSender, ResolvedResource } from '../model.ts';
 
 const ACCOUNT_ID = '000000000000';
@@ -18,6 +20,20 @@ const REGION = 'us-east-1';
 const INTERNAL_HOST = 'localhost';
 const INTERNAL_PREFIX = `http://sqs.${REGION}.${INTERNAL_HOST}/`;
 const JSON_CONTENT_TYPE = 'application/x-amz-json-1.0';
+
+// On AWS a message moved to a dead-letter queue starts there with a fresh receive count; fauxqs moves
+// it with the count it had, so a dead-letter queue with a redrive policy of its own passed every
+// dead letter straight on at its first receive, before any consumer saw it (found by the chaos
+// suite: no request ever reached the scheduler's supervisor). A sent message always has a count of
+// 0, so a count above 0 on the way in means a move.
+const enqueueAsIs = SqsQueue.prototype.enqueue;
+SqsQueue.prototype.enqueue = function enqueueDeadLetterAfresh(this: SqsQueue, message) {
+  if (message.approximateReceiveCount > 0) {
+    message.approximateReceiveCount = 0;
+    message.approximateFirstReceiveTimestamp = undefined;
+  }
+  return enqueueAsIs.call(this, message);
+};
 
 /** An SQS error answer (`QueueDoesNotExist`, `InvalidParameterValue`, ...). */
 export class SqsCallError extends Error {
