@@ -1,0 +1,112 @@
+// `npm run bench [-- <name>...]`: runs the benchmarks (all, or those named), each subject beside its
+// baseline in the same run, prints a Markdown table of medians and ratios and writes it to
+// bench/results/latest.md, with the raw figures in bench/results/latest.json.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { eventRouting } from './event-routing.bench.ts';
+import {
+  type BenchmarkDefinition,
+  type BenchmarkResult,
+  formatDuration,
+  formatRatio,
+  type MeasureSettings,
+  measure,
+} from './harness.ts';
+import { lambdaInvoke } from './lambda-invoke.bench.ts';
+import { patternMatching } from './pattern-matching.bench.ts';
+
+const BENCHMARKS: readonly BenchmarkDefinition[] = [lambdaInvoke, eventRouting, patternMatching];
+
+// Three benchmarks at about 1 s of warm-up and 14 s of rounds each keep a full run under a minute.
+const SETTINGS: MeasureSettings = { warmupMs: 1_000, minSampleUs: 50, budgetMs: 14_000, maxRounds: 200_000 };
+
+function machine() {
+  const cpu = cpus()[0];
+  return {
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    cpu: cpu?.model.trim() ?? 'unknown',
+    cores: cpus().length,
+  };
+}
+
+function table(results: readonly BenchmarkResult[]): string {
+  const header = [
+    'Benchmark',
+    'Subject',
+    'median',
+    'p90',
+    'Baseline',
+    'median',
+    'p90',
+    'Ratio (medians)',
+    'Ratio (per round)',
+    'Rounds',
+  ];
+  const rows = results.map((r) => [
+    r.name,
+    r.subject.label,
+    formatDuration(r.subject.medianNs),
+    formatDuration(r.subject.p90Ns),
+    r.baseline.label,
+    formatDuration(r.baseline.medianNs),
+    formatDuration(r.baseline.p90Ns),
+    formatRatio(r.ratio),
+    formatRatio(r.roundRatio),
+    String(r.rounds),
+  ]);
+  return [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+}
+
+function report(results: readonly BenchmarkResult[], info: ReturnType<typeof machine>, date: string): string {
+  return [
+    '# Benchmark results',
+    '',
+    `${date} · Node.js ${info.node} · ${info.platform} · ${info.cores} × ${info.cpu}`,
+    '',
+    'Times are per operation; ratios are subject / baseline (higher = the subject costs more).',
+    '',
+    table(results),
+    '',
+    ...results.map(
+      (r) =>
+        `- **${r.name}**: ${r.description} (samples of ${r.subject.batch} / ${r.baseline.batch} operations).`,
+    ),
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const unknown = wanted.filter((name) => !BENCHMARKS.some((b) => b.name === name));
+  if (unknown.length > 0) {
+    console.error(
+      `Unknown benchmark(s): ${unknown.join(', ')}. Known: ${BENCHMARKS.map((b) => b.name).join(', ')}`,
+    );
+    process.exitCode = 2;
+    return;
+  }
+  const selected = wanted.length === 0 ? BENCHMARKS : BENCHMARKS.filter((b) => wanted.includes(b.name));
+  const results: BenchmarkResult[] = [];
+  for (const definition of selected) {
+    console.error(`running ${definition.name} ...`);
+    const result = await measure(definition, SETTINGS);
+    console.error(
+      `  ${definition.name}: ${formatDuration(result.subject.medianNs)} vs ${formatDuration(result.baseline.medianNs)} (${formatRatio(result.ratio)}, ${result.rounds} rounds, ${(result.elapsedMs / 1000).toFixed(1)} s)`,
+    );
+    results.push(result);
+  }
+  const info = machine();
+  const date = new Date().toISOString();
+  const markdown = report(results, info, date);
+  const resultsDir = new URL('./results/', import.meta.url);
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(new URL('latest.md', resultsDir), markdown);
+  writeFileSync(
+    new URL('latest.json', resultsDir),
+    `${JSON.stringify({ date, machine: info, settings: SETTINGS, results }, null, 2)}\n`,
+  );
+  console.log(markdown);
+}
+
+await main();
