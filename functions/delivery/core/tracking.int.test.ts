@@ -215,6 +215,34 @@ describe('trackDroneEvent', () => {
     expect((await store.get(deliveryId))?.stage).toBe('Completed');
   });
 
+  it('leaves a fresh outbox to the call that wrote it when a position report comes in the same tick', async () => {
+    const deliveryId = await scheduled();
+    const pickedUpIndex = statusIndex('PickedUp');
+    const position = droneEvent(positionIndexes().find((index) => index > pickedUpIndex) ?? 0, deliveryId);
+    bus.failNext();
+    await expect(trackDroneEvent(deps, droneEvent(pickedUpIndex, deliveryId))).rejects.toThrow();
+
+    await trackDroneEvent(deps, position);
+
+    expect(bus.published).toEqual([]);
+    expect((await store.get(deliveryId))?.pendingEvents?.map((event) => event.detailType)).toEqual([
+      'DeliveryInTransit',
+    ]);
+  });
+
+  it('publishes an outbox abandoned for longer than a call can live when a position report comes in', async () => {
+    const deliveryId = await scheduled();
+    const pickedUpIndex = statusIndex('PickedUp');
+    const position = droneEvent(positionIndexes().find((index) => index > pickedUpIndex) ?? 0, deliveryId);
+    bus.failNext();
+    await expect(trackDroneEvent(deps, droneEvent(pickedUpIndex, deliveryId))).rejects.toThrow();
+
+    await trackDroneEvent({ ...deps, now: steppingClock('2026-05-04T16:00:00.000Z') }, position);
+
+    expect(bus.published.map((event) => event.detailType)).toEqual(['DeliveryInTransit']);
+    expect((await store.get(deliveryId))?.pendingEvents).toBeUndefined();
+  });
+
   it('publishes a pending DeliveryInTransit when the failed PickedUp message is redelivered', async () => {
     const deliveryId = await scheduled();
     const pickedUp = droneEvent(statusIndex('PickedUp'), deliveryId);

@@ -19,6 +19,8 @@ export type TrackingOutcome =
   | 'position-recorded'
   | 'position-ignored';
 
+/** An outbox this old was left by a call that has ended (the longest writer's Lambda timeout is 30 s). */
+export const ABANDONED_OUTBOX_MS = 30_000;
 /** Below this speed an ETA by distance/speed is meaningless (hovering, landed): ETAs are kept. */
 const MIN_SPEED_MPS = 0.5;
 const TRACKED_STAGES: ReadonlySet<Stage> = new Set(['Scheduled', 'InTransit']);
@@ -130,8 +132,12 @@ async function recordPosition(
 ): Promise<TrackingOutcome> {
   const stored = await deps.store.get(deliveryId);
   if (!stored) return 'ignored-unknown-delivery';
-  // A position report is also a chance to publish an outbox a failed call left behind.
-  const record = await flushPending(deps, stored);
+  // A position report is also a chance to publish an outbox a failed call left behind, but only
+  // one old enough that the call which wrote it is surely over: a drone reports its position in
+  // the same tick as its status, and flushing the status call's fresh outbox while that call
+  // publishes it too sent DeliveryInTransit/DeliveryCompleted twice (found by the chaos suite).
+  const outboxAgeMs = deps.now().getTime() - Date.parse(stored.updatedAt);
+  const record = outboxAgeMs >= ABANDONED_OUTBOX_MS ? await flushPending(deps, stored) : stored;
   const { detail } = event;
   if (record.droneId !== undefined && record.droneId !== detail.droneId) return 'ignored-other-drone';
   const recordedAt = normalizeTime(detail.recordedAt);
