@@ -55,6 +55,16 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        // The short chaos run starts its own local cloud: `npm test` runs it after the others.
+        test: {
+          name: 'chaos',
+          include: ['test/chaos/**/*.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 330_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

@@ -10,6 +10,20 @@ export interface Invariant {
   holds: boolean;
 }
 
+/** The invariants' names, in report order (the test names one case after each). */
+export const INVARIANT_NAMES = {
+  terminal: 'every delivery reached a terminal stage',
+  failureReason: 'every Failed delivery has its reason',
+  nothingReserved: 'nothing left reserved for Failed or Cancelled deliveries',
+  droneOnce: 'no drone assigned to two deliveries at once',
+  createdOnce: 'no delivery with two DeliveryCreated',
+  historyOnce: 'no duplicate history entries',
+  onePerKey: 'one delivery per idempotency key',
+  deadLetters: 'every dead request handled by the supervisor',
+  circuit: 'circuit opened during the outage and closed after',
+  aborts: 'aborted workflow invocations resumed to a terminal stage',
+} as const;
+
 export const TERMINAL_STAGES = new Set(['Completed', 'Failed', 'Cancelled']);
 const ENDED_WITHOUT_FLIGHT = new Set(['Failed', 'Cancelled']);
 
@@ -82,9 +96,9 @@ export function everyDeliveryTerminal(obs: Observations): Invariant {
   const deliveries = deliveriesById(obs.deliveries);
   const accepted = new Set(obs.submissions.flatMap((s) => (s.deliveryId ? [s.deliveryId] : [])));
   const stuck = [...accepted].filter((id) => !TERMINAL_STAGES.has(String(deliveries.get(id)?.stage)));
-  const { requests, deadLetters, unsettled } = obs.queueDepths;
+  const { requests } = obs.queueDepths;
   return {
-    name: 'every delivery reached a terminal stage',
+    name: INVARIANT_NAMES.terminal,
     figure: `${accepted.size - stuck.length}/${accepted.size} terminal, ${stuck.length} stuck${list(stuck)}; requests queue ${requests}`,
     holds: stuck.length === 0 && accepted.size > 0 && requests === 0,
   };
@@ -96,7 +110,7 @@ export function everyFailureHasReason(obs: Observations): Invariant {
     ([, item]) => typeof item.failureReason !== 'string' || item.failureReason === '',
   );
   return {
-    name: 'every Failed delivery has its reason',
+    name: INVARIANT_NAMES.failureReason,
     figure: `${failed.length - missing.length}/${failed.length} with a reason${list(missing.map(([id]) => id))}`,
     holds: missing.length === 0,
   };
@@ -120,7 +134,7 @@ export function nothingReservedForEndedDeliveries(obs: Observations): Invariant 
     .filter((item) => item.sk === 'ASSIGNMENT' && ended.has(idOf(item.pk, 'ASSIGNMENT#')))
     .map((item) => idOf(item.pk, 'ASSIGNMENT#'));
   return {
-    name: 'nothing left reserved for Failed or Cancelled deliveries',
+    name: INVARIANT_NAMES.nothingReserved,
     figure: `${ended.size} ended: ${activePackages.length} Active packages, ${heldDrones.length} drones held, ${assignments.length} assignments${list([...activePackages, ...heldDrones, ...assignments])}`,
     holds: activePackages.length === 0 && heldDrones.length === 0 && assignments.length === 0,
   };
@@ -143,7 +157,7 @@ export function noDroneAssignedTwice(obs: Observations): Invariant {
     ...[...final].map(([droneId, ids]) => `${droneId}: ${ids.join('+')} (final)`),
   ];
   return {
-    name: 'no drone assigned to two deliveries at once',
+    name: INVARIANT_NAMES.droneOnce,
     figure: `${conflicts.length} conflicts in ${obs.droneSamples} samples of the Drone table and its final state${list(conflicts)}`,
     holds: conflicts.length === 0 && obs.droneSamples > 0,
   };
@@ -166,7 +180,7 @@ export function noDeliveryCreatedTwice(obs: Observations): Invariant {
     (id) => (published.get(id) ?? 0) > 1 || (recorded.get(id) ?? 0) > 1,
   );
   return {
-    name: 'no delivery with two DeliveryCreated',
+    name: INVARIANT_NAMES.createdOnce,
     figure: `${created.length} DeliveryCreated published for ${published.size} deliveries, ${recorded.size} in history; ${twice.length} twice${list(twice)}`,
     holds: twice.length === 0,
   };
@@ -177,7 +191,7 @@ export function noDuplicateHistoryEntries(obs: Observations): Invariant {
   const counts = countBy(entries, (item) => `${idOf(item.pk, 'DELIVERY#')} ${String(item.type)}`);
   const repeated = [...counts].filter(([, count]) => count > 1).map(([key]) => key);
   return {
-    name: 'no duplicate history entries',
+    name: INVARIANT_NAMES.historyOnce,
     figure: `${entries.length} entries for ${new Set(entries.map((item) => item.pk)).size} deliveries; ${repeated.length} repeated (delivery, type) pairs${list(repeated)}`,
     holds: repeated.length === 0 && entries.length > 0,
   };
@@ -200,7 +214,7 @@ export function oneDeliveryPerKey(obs: Observations): Invariant {
   const keyCounts = countBy(keys, (item) => String(item.pk));
   const deliveries = deliveriesById(obs.deliveries).size;
   return {
-    name: 'one delivery per idempotency key',
+    name: INVARIANT_NAMES.onePerKey,
     figure: `${duplicateAnswers.length} submitted twice: ${sameId.length} answered 202 with one id, ${split.length} split; ${keyCounts.size} keys stored for ${accepted.size} accepted, ${deliveries} deliveries`,
     holds:
       split.length === 0 &&
@@ -217,7 +231,7 @@ export function deadLettersHandled(obs: Observations): Invariant {
   const open = dead.filter((id) => !TERMINAL_STAGES.has(String(deliveries.get(id)?.stage)));
   const { deadLetters, unsettled } = obs.queueDepths;
   return {
-    name: 'every dead request handled by the supervisor',
+    name: INVARIANT_NAMES.deadLetters,
     figure: `${dead.length} requests reached the DLQ, ${dead.length - open.length} of their deliveries terminal; DLQ ${deadLetters}, unsettled ${unsettled}${list(open)}`,
     holds: open.length === 0 && deadLetters === 0 && unsettled === 0,
   };
@@ -236,7 +250,7 @@ export function circuitOpenedAndClosed(obs: Observations): Invariant {
   const reopened = changes.filter((c) => c.state === 'open' && c.at > endedAt + OUTAGE_SLACK_MS);
   const seconds = ((endedAt - startedAt) / 1000).toFixed(0);
   return {
-    name: 'circuit opened during the outage and closed after',
+    name: INVARIANT_NAMES.circuit,
     figure: `${downstream} down ${seconds} s: opened ${openedDuring.length}× during, closed ${closedAfter.length}× after, reopened ${reopened.length}× after recovery`,
     holds: openedDuring.length > 0 && closedAfter.length > 0 && reopened.length === 0,
   };
@@ -264,7 +278,7 @@ export function abortedWorkflowsResumed(obs: Observations): Invariant {
     return r.stepsAtAbort.every((step) => steps.includes(step));
   });
   return {
-    name: 'aborted workflow invocations resumed to a terminal stage',
+    name: INVARIANT_NAMES.aborts,
     figure: `${obs.aborts.invocations} invocations killed with ${records.length} requests; ${midway.length} mid-workflow (${afterSecond.length} after ≥2 steps), ${resumed.length} resumed from their checkpoint; ${records.length - unfinished.length}/${records.length} finished and terminal${list(unfinished.map((r) => r.deliveryId))}`,
     holds: obs.aborts.invocations > 0 && unfinished.length === 0 && resumed.length === midway.length,
   };

@@ -1,17 +1,35 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { callApi, scanTable, scheduleRequest, tokenFor, waitFor } from '../support/e2e.ts';
 
 // The README's walkthrough, over HTTP against the whole system in the local cloud.
+
+const TERMINAL = new Set(['Completed', 'Failed', 'Cancelled']);
+const created: { deliveryId: string; token: string }[] = [];
+
+async function schedule(token: string, body: unknown, headers: Record<string, string> = {}) {
+  const answer = await callApi('POST', '/v1/deliveries', { token, body, headers });
+  if (answer.status === 202) created.push({ deliveryId: answer.body.deliveryId, token });
+  return answer;
+}
+
+// The next test files inject faults into subscribers: let every flight of this file land first.
+afterAll(async () => {
+  await Promise.all(
+    created.map(({ deliveryId, token }) =>
+      waitFor(
+        () => callApi('GET', `/v1/deliveries/${deliveryId}`, { token }),
+        (answer) => TERMINAL.has(answer.body?.stage),
+        90_000,
+      ),
+    ),
+  );
+}, 120_000);
 
 describe('a delivery from request to completion', () => {
   it('goes Scheduled → InTransit → Completed and has its history', async () => {
     const token = await tokenFor('acct-demo');
 
-    const accepted = await callApi('POST', '/v1/deliveries', {
-      token,
-      body: scheduleRequest(),
-      headers: { 'idempotency-key': `e2e-${Date.now()}` },
-    });
+    const accepted = await schedule(token, scheduleRequest(), { 'idempotency-key': `e2e-${Date.now()}` });
     expect(accepted.status).toBe(202);
     const { deliveryId } = accepted.body;
     expect(accepted.headers.get('location')).toBe(`/v1/deliveries/${deliveryId}`);
@@ -48,21 +66,9 @@ describe('a delivery from request to completion', () => {
     const token = await tokenFor('acct-demo');
     const key = `e2e-repeat-${Date.now()}`;
 
-    const first = await callApi('POST', '/v1/deliveries', {
-      token,
-      body: scheduleRequest(),
-      headers: { 'idempotency-key': key },
-    });
-    const second = await callApi('POST', '/v1/deliveries', {
-      token,
-      body: scheduleRequest(),
-      headers: { 'idempotency-key': key },
-    });
-    const other = await callApi('POST', '/v1/deliveries', {
-      token,
-      body: scheduleRequest({ expedited: true }),
-      headers: { 'idempotency-key': key },
-    });
+    const first = await schedule(token, scheduleRequest(), { 'idempotency-key': key });
+    const second = await schedule(token, scheduleRequest(), { 'idempotency-key': key });
+    const other = await schedule(token, scheduleRequest({ expedited: true }), { 'idempotency-key': key });
 
     expect(second.status).toBe(202);
     expect(second.body.deliveryId).toBe(first.body.deliveryId);
@@ -80,7 +86,7 @@ describe('refusals', () => {
   it("answers 404 for another account's delivery", async () => {
     const owner = await tokenFor('acct-demo');
     const stranger = await tokenFor('acct-other');
-    const accepted = await callApi('POST', '/v1/deliveries', { token: owner, body: scheduleRequest() });
+    const accepted = await schedule(owner, scheduleRequest());
 
     const answers = await Promise.all([
       callApi('GET', `/v1/deliveries/${accepted.body.deliveryId}`, { token: stranger }),
@@ -112,7 +118,7 @@ describe('refusals', () => {
 
   it("ends a suspended account's delivery Failed with nothing left reserved", async () => {
     const token = await tokenFor('acct-suspended');
-    const accepted = await callApi('POST', '/v1/deliveries', { token, body: scheduleRequest() });
+    const accepted = await schedule(token, scheduleRequest());
     const { deliveryId } = accepted.body;
 
     const final = await waitFor(

@@ -130,7 +130,7 @@ describe('fault injection, dead-letter queues and redrive', () => {
       (depth) => depth >= depthBefore + 3,
       30_000,
     );
-    expect(deadLettered - depthBefore).toBe(3);
+    expect(deadLettered - depthBefore).toBeGreaterThanOrEqual(3);
     expect((await historyOf(deliveryId)).status).toBe(404);
 
     expect(runCli('infra/local/cli/faults.ts', ['clear']).status).toBe(0);

@@ -500,8 +500,7 @@ export function createLambdaHost(options: LambdaHostOptions): LambdaHost {
         errorMessage: reply.errorMessage ?? '',
       };
     }
-    const memoryUsed =
-      reply === 'timeout' ? fn.memoryMb : reply === 'abort' ? 0 : (reply.heapUsedMb ?? 0);
+    const memoryUsed = reply === 'timeout' ? fn.memoryMb : reply === 'abort' ? 0 : (reply.heapUsedMb ?? 0);
     const report = [
       `REPORT RequestId: ${requestId}`,
       `Duration: ${durationMs.toFixed(2)} ms`,
