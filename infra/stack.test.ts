@@ -289,6 +289,17 @@ describe('the dev stack', () => {
       );
     }
 
+    it('puts account_id into the user pool tokens with a V2 pre token generation trigger', () => {
+      const [[, pool]] = ofType(dev.resources, 'AWS::Cognito::UserPool') as [[string, Resource]];
+      const trigger = dev.stack.services.accounts.functions.find((fn) => fn.node.id === 'AddAccountClaim')!;
+
+      const config = (pool.Properties.LambdaConfig as Json).PreTokenGenerationConfig as Json;
+
+      expect(config.LambdaVersion).toBe('V2_0');
+      expect(refTo(config.LambdaArn)).toBe(logicalId(dev.stack, trigger.node.defaultChild));
+      expect(pool.Properties.UserPoolTier).toBe('ESSENTIALS');
+    });
+
     it('puts the public API first in the template, then the internal one', () => {
       const apis = ofType(dev.resources, 'AWS::ApiGatewayV2::Api').map(([id]) => id);
 
@@ -386,7 +397,7 @@ describe('the dev stack', () => {
     it('runs every handler on nodejs24.x, arm64, traced, with its own log group', () => {
       const functions = appFunctions();
 
-      expect(functions).toHaveLength(30);
+      expect(functions).toHaveLength(31);
       for (const [id, fn] of functions) {
         expect(fn.Properties, id).toMatchObject({
           Runtime: 'nodejs24.x',

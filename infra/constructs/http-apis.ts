@@ -17,6 +17,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import {
   AccountRecovery,
   ClientAttributes,
+  FeaturePlan,
   Mfa,
   StringAttribute,
   UserPool,
@@ -113,10 +114,11 @@ export class PublicApi extends Construct {
     this.userPool = new UserPool(this, 'UserPool', {
       selfSignUpEnabled: false,
       signInAliases: { email: true },
-      // Set by an administrator when the user is created and never by the user.
-      // AWS: Cognito puts it into ID tokens as `custom:account_id`. The access token carries
-      // `account_id` once a pre token generation (V2) trigger copies the attribute into
-      // `claimsToAddOrOverride` of the access token.
+      // Set by an administrator when the user is created and never by the user. Cognito puts it
+      // into ID tokens as `custom:account_id`; the Accounts service's pre token generation (V2)
+      // trigger copies it into the `account_id` claim of access and ID tokens.
+      // Access-token customization needs the Essentials plan (10,000 monthly users free).
+      featurePlan: FeaturePlan.ESSENTIALS,
       customAttributes: {
         [ACCOUNT_ID_CLAIM]: new StringAttribute({ mutable: false, minLen: 1, maxLen: 64 }),
       },

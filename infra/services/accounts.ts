@@ -1,6 +1,7 @@
 // Accounts: answers whether an account may schedule deliveries; seeds demo accounts in dev stages.
 import { Duration } from 'aws-cdk-lib';
 import { HttpMethod, type HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
+import { LambdaVersion, UserPoolOperation } from 'aws-cdk-lib/aws-cognito';
 import { Trigger } from 'aws-cdk-lib/triggers';
 import type { Construct } from 'constructs';
 import { bindTable } from '../constructs/service-function.ts';
@@ -29,6 +30,18 @@ export class AccountsService extends ServiceConstruct {
         getAccount,
       ),
     ];
+
+    // Every token the user pool issues names the user's account in the `account_id` claim.
+    const addAccountClaim = this.createFunction('AddAccountClaim', {
+      entry: 'functions/accounts/add-account-claim.ts',
+      description: 'Accounts: put account_id into the user pool tokens (pre token generation trigger)',
+      timeout: Duration.seconds(5),
+    });
+    props.publicApi.userPool.addTrigger(
+      UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG,
+      addAccountClaim,
+      LambdaVersion.V2_0,
+    );
 
     if (props.config.seedDemoData) {
       const seed = this.createFunction('SeedDemoData', {
