@@ -18,6 +18,9 @@ const cloud = spawn(
   ['--import', 'tsx', 'infra/local/cli/start.ts', '--app', 'cdk.out', '--state', '.local'],
   {
     stdio: 'inherit',
+    // The local cloud's own SDK clients run on this machine's Node.js; their notice about future
+    // Node.js versions is not about the system being run.
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 );
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
