@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import { NotFoundError, ValidationError } from '../../../shared/errors.ts';
+import { NotFoundError } from '../../../shared/errors.ts';
+import {
+  decodePageToken as decodeOpaqueToken,
+  encodePageToken as encodeOpaqueToken,
+} from '../../../shared/page-token.ts';
 import type { Channel, DeliveryRecord, SubscriptionRecord } from './model.ts';
 import { accountPartition, type DeliveryStore } from './store.ts';
 
@@ -30,32 +34,18 @@ const PageToken = z.strictObject({ account: z.string(), key: PageKey });
 
 /** The opaque `nextToken`: the index position, bound to the account it was issued to. */
 export function encodePageToken(accountId: string, key: Record<string, string>): string {
-  return Buffer.from(JSON.stringify({ account: accountId, key }), 'utf8').toString('base64url');
+  return encodeOpaqueToken({ account: accountId, key });
 }
 
 /** Reads a `nextToken`; anything not issued to this account is a 400, never another account's page. */
 export function decodePageToken(accountId: string, token: string): Record<string, string> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-  } catch (error) {
-    throw new ValidationError(
-      'nextToken is invalid.',
-      [{ path: '/nextToken', message: 'not a token' }],
-      error,
-    );
-  }
-  const result = PageToken.safeParse(parsed);
-  if (
-    !result.success ||
-    result.data.account !== accountId ||
-    result.data.key.gsi1pk !== accountPartition(accountId)
-  ) {
-    throw new ValidationError('nextToken is invalid.', [
-      { path: '/nextToken', message: 'not a token of this account' },
-    ]);
-  }
-  return result.data.key;
+  const position = decodeOpaqueToken(
+    token,
+    PageToken,
+    (candidate) => candidate.account === accountId && candidate.key.gsi1pk === accountPartition(accountId),
+    'account',
+  );
+  return position.key;
 }
 
 /** One page of the account's deliveries, newest first. */

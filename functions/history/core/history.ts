@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { ParsedDeliveryEvent } from '../../../events/schemas.ts';
-import { NotFoundError, ValidationError } from '../../../shared/errors.ts';
+import { NotFoundError } from '../../../shared/errors.ts';
+import { decodePageToken, encodePageToken } from '../../../shared/page-token.ts';
 import type { HistoryEntry, HistoryStore } from './store.ts';
 
 // Delivery History: every delivery event once, in order, readable only by the delivery's account.
@@ -25,28 +26,12 @@ const PageToken = z.strictObject({
 
 /** The opaque `nextToken` of a history page. */
 export function encodeHistoryToken(key: { pk: string; sk: string }): string {
-  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+  return encodePageToken(key);
 }
 
 /** Reads a `nextToken`; one that is not a position in this delivery's history is a 400. */
 export function decodeHistoryToken(deliveryId: string, token: string): { pk: string; sk: string } {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-  } catch (error) {
-    throw new ValidationError(
-      'nextToken is invalid.',
-      [{ path: '/nextToken', message: 'not a token' }],
-      error,
-    );
-  }
-  const result = PageToken.safeParse(parsed);
-  if (!result.success || result.data.pk !== `DELIVERY#${deliveryId}`) {
-    throw new ValidationError('nextToken is invalid.', [
-      { path: '/nextToken', message: 'not a token of this delivery' },
-    ]);
-  }
-  return result.data;
+  return decodePageToken(token, PageToken, (key) => key.pk === `DELIVERY#${deliveryId}`, 'delivery');
 }
 
 /** A page of the history of the caller's own delivery, oldest first; another account's is 404. */
