@@ -1,7 +1,5 @@
-import { spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -11,12 +9,11 @@ import { readLocalCloudState } from '../../infra/local/auth/state.ts';
 import { type LocalCloud, resourceNames, startLocalCloud } from '../../infra/local/cloud.ts';
 import { createConsoleLogger } from '../../infra/local/log.ts';
 import type { LocalLogger } from '../../infra/local/model.ts';
+import { freePortRange, ROOT, synthesize } from '../support/local-cloud.ts';
 
 // The chaos suite's own local cloud: synthesized to `.local/chaos/cdk.out`, started in-process on
 // free ports with a fresh state folder (so it collides neither with `npm start` nor with the e2e
 // project), and an administrator's view of its tables, queues and logs.
-
-export const ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** A running chaos cloud and what the runner reads from it. */
 export interface ChaosCloud {
@@ -49,32 +46,6 @@ export interface StartChaosCloudOptions {
   reuseSynth?: boolean;
   /** Keep the temporary state folder after stopping (default false). */
   keepState?: boolean;
-}
-
-async function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-// The local cloud gives each HTTP API the port after the previous one: find `count` free ones in a row.
-async function freePortRange(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    const ports = Array.from({ length: count }, (_, index) => base + index);
-    if ((await Promise.all(ports.map(isFree))).every(Boolean)) return base;
-  }
-  throw new Error('no free port range found for the chaos cloud');
-}
-
-function synthesize(cloudAssemblyDir: string): void {
-  const synth = spawnSync('npx', ['cdk', 'synth', '--quiet', '-c', 'stage=dev', '-o', cloudAssemblyDir], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  if (synth.status !== 0) throw new Error(`cdk synth failed:\n${synth.stderr}`);
 }
 
 /** Synthesizes the app (unless reused) and starts it in a local cloud of its own. */
