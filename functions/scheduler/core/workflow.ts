@@ -82,6 +82,25 @@ export async function runWorkflow(deps: WorkflowDeps, message: RequestMessage): 
   }
 }
 
+/** The package and drone steps that schedule and reschedule share; returns the drone's assignment. */
+async function reservePackageAndDrone(run: WorkflowRun, request: ScheduleDeliveryRequest) {
+  const { services } = run.deps;
+  const { deliveryId, accountId } = run.message;
+  await run.step('package', async () => {
+    const stored = await services.putPackage(deliveryId, packageBody(accountId, request));
+    return { status: stored.status };
+  });
+  return AssignmentResult.parse(
+    await run.step('drone', async () => {
+      const { droneId, pickupEta, deliveryEta } = await services.assignDrone(
+        deliveryId,
+        assignmentBody(request),
+      );
+      return { droneId, pickupEta, deliveryEta };
+    }),
+  );
+}
+
 async function runSchedule(run: WorkflowRun): Promise<WorkflowOutcome> {
   const { services, store } = run.deps;
   const { deliveryId, accountId } = run.message;
@@ -96,19 +115,7 @@ async function runSchedule(run: WorkflowRun): Promise<WorkflowOutcome> {
     }
     return { status: account.status };
   });
-  await run.step('package', async () => {
-    const stored = await services.putPackage(deliveryId, packageBody(accountId, request));
-    return { status: stored.status };
-  });
-  const assignment = AssignmentResult.parse(
-    await run.step('drone', async () => {
-      const { droneId, pickupEta, deliveryEta } = await services.assignDrone(
-        deliveryId,
-        assignmentBody(request),
-      );
-      return { droneId, pickupEta, deliveryEta };
-    }),
-  );
+  const assignment = await reservePackageAndDrone(run, request);
   try {
     await run.step('delivery', async () => {
       const delivery = await services.scheduleDelivery(deliveryId, assignment);
@@ -128,7 +135,7 @@ async function runSchedule(run: WorkflowRun): Promise<WorkflowOutcome> {
 
 async function runReschedule(run: WorkflowRun): Promise<WorkflowOutcome> {
   const { services, store } = run.deps;
-  const { deliveryId, accountId, requestId } = run.message;
+  const { deliveryId, requestId } = run.message;
   const reschedule = await store.getReschedule(deliveryId, requestId);
   if (!reschedule) throw new Error(`no stored reschedule ${requestId} for delivery ${deliveryId}`);
   const { request, changes } = reschedule;
@@ -138,19 +145,7 @@ async function runReschedule(run: WorkflowRun): Promise<WorkflowOutcome> {
       const delivery = await services.rescheduleDelivery(deliveryId, changes);
       return { stage: delivery.stage };
     });
-    await run.step('package', async () => {
-      const stored = await services.putPackage(deliveryId, packageBody(accountId, request));
-      return { status: stored.status };
-    });
-    const assignment = AssignmentResult.parse(
-      await run.step('drone', async () => {
-        const { droneId, pickupEta, deliveryEta } = await services.assignDrone(
-          deliveryId,
-          assignmentBody(request),
-        );
-        return { droneId, pickupEta, deliveryEta };
-      }),
-    );
+    const assignment = await reservePackageAndDrone(run, request);
     await run.step('delivery', async () => {
       const delivery = await services.scheduleDelivery(deliveryId, assignment);
       return { stage: delivery.stage };
