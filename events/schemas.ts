@@ -29,6 +29,8 @@ export const metadataSchema = z.object({
   correlationId: nonEmpty(),
   causationId: z.string().optional(),
   schemaVersion: nonEmpty(),
+  /** When the producer published it, to the millisecond (the envelope's `time` has whole seconds). */
+  occurredAt: z.iso.datetime({ offset: true }).optional(),
 });
 
 export const FAILURE_REASONS = [

@@ -29,7 +29,12 @@ describe('createEventPublisher', () => {
     });
     expect(JSON.parse(input?.Entries?.[0]?.Detail ?? '{}')).toEqual({
       n: 1,
-      metadata: { correlationId: 'corr-1', causationId: 'cause-1', schemaVersion: '1' },
+      metadata: {
+        correlationId: 'corr-1',
+        causationId: 'cause-1',
+        schemaVersion: '1',
+        occurredAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      },
     });
   });
 

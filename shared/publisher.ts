@@ -40,6 +40,8 @@ export function createEventPublisher(client: EventBridgeClient, busName: string)
   return {
     async publish(events) {
       const correlationId = currentCorrelationId();
+      // EventBridge's `time` has whole seconds: consumers order events of one second by this.
+      const occurredAt = new Date().toISOString();
       const entries: PutEventsRequestEntry[] = events.map((event) => ({
         EventBusName: busName,
         Source: event.source,
@@ -51,6 +53,7 @@ export function createEventPublisher(client: EventBridgeClient, busName: string)
             correlationId,
             ...(event.causationId ? { causationId: event.causationId } : {}),
             schemaVersion: event.schemaVersion,
+            occurredAt,
           },
         }),
       }));

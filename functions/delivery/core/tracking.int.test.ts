@@ -96,11 +96,13 @@ describe('trackDroneEvent', () => {
         correlationId: 'corr-fixture-0001',
         causationId: '5f0c1e2a-7b3d-4c8e-9a10-000000000006',
         schemaVersion: '1',
+        occurredAt: expect.any(String),
       },
       {
         correlationId: 'corr-fixture-0001',
         causationId: '5f0c1e2a-7b3d-4c8e-9a10-000000000013',
         schemaVersion: '1',
+        occurredAt: expect.any(String),
       },
     ]);
   });

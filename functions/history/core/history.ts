@@ -12,7 +12,8 @@ export async function recordEvent(store: HistoryStore, event: ParsedDeliveryEven
   const entry: HistoryEntry = {
     eventId: event.envelope.id,
     type: event.detailType,
-    occurredAt: new Date(event.envelope.time).toISOString(),
+    // The producer's millisecond time orders events published within the same second.
+    occurredAt: new Date(metadata.occurredAt ?? event.envelope.time).toISOString(),
     data,
     correlationId: metadata.correlationId,
   };
