@@ -77,6 +77,30 @@ describe('getHistory', () => {
     expect(second.nextToken).toBeUndefined();
   });
 
+  it("orders events of the same second by the producer's millisecond time", async () => {
+    const deliveryId = `d-history-${++sequence}`;
+    const sameSecond = '2026-05-04T16:00:00Z';
+    const [created, inTransit] = about(deliveryId).map((event, index) =>
+      parseDeliveryEvent({
+        ...event.envelope,
+        // Event ids that sort against the publishing order, as random ids may.
+        id: `${9 - index}-event`,
+        time: sameSecond,
+        detail: {
+          ...event.detail,
+          metadata: { ...event.detail.metadata, occurredAt: `2026-05-04T16:00:00.${100 + index}Z` },
+        },
+      }),
+    );
+    if (!created || !inTransit) throw new Error('no events');
+    await recordEvent(store, inTransit);
+    await recordEvent(store, created);
+
+    const { items } = await getHistory(store, 'acct-demo', deliveryId, 50, undefined);
+
+    expect(items.map((item) => item.type)).toEqual(['DeliveryCreated', 'DeliveryInTransit']);
+  });
+
   it("answers 404 for another account's delivery", async () => {
     const deliveryId = `d-history-${++sequence}`;
     for (const event of about(deliveryId)) await recordEvent(store, event);
