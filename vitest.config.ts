@@ -9,6 +9,8 @@ export default defineConfig({
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',
+      // Lambda runs a newer Node.js than this machine: the SDK's notice about it is noise here.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       POWERTOOLS_SERVICE_NAME: 'test',
       POWERTOOLS_METRICS_NAMESPACE: 'DroneDeliveryTest',
       POWERTOOLS_LOG_LEVEL: 'SILENT',
