@@ -2,6 +2,7 @@ import type { DataOf, FailureReason, Location } from '../../../events/schemas.ts
 import { currentCorrelationId } from '../../../shared/correlation.ts';
 import { ConflictError, NotFoundError, UnprocessableError } from '../../../shared/errors.ts';
 import { type DeliveryRecord, normalizeTime, type Stage } from './model.ts';
+import { earlyFlightOutcome } from './tracking.ts';
 import { type Decision, type DeliveryDeps, type TransitionResult, transition } from './transitions.ts';
 
 // The internal operations the scheduler drives (docs/internals.md, "Internal API bodies").
@@ -110,10 +111,19 @@ export function scheduleDelivery(
       case 'Requested':
       case 'Rescheduled': {
         const wasScheduled = record.stage === 'Rescheduled' && record.droneId !== undefined;
+        const scheduled = {
+          kind: 'change' as const,
+          changes: { stage: 'Scheduled' as const, ...assignment },
+          events: [wasScheduled ? rescheduledEvent(record, assignment) : createdEvent(record, assignment)],
+        };
+        const flight = record.earlyFlight;
+        if (record.stage !== 'Requested' || flight?.droneId !== assignment.droneId) return scheduled;
+        // Its drone already picked up (or dropped) the package: tell creation, then what happened.
+        const flown = earlyFlightOutcome({ ...record, ...assignment }, flight);
         return {
           kind: 'change',
-          changes: { stage: 'Scheduled', ...assignment },
-          events: [wasScheduled ? rescheduledEvent(record, assignment) : createdEvent(record, assignment)],
+          changes: { ...scheduled.changes, ...flown.changes },
+          events: [...scheduled.events, ...flown.events],
         };
       }
       default:

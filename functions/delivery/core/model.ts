@@ -34,6 +34,19 @@ export const PackageRecord = z.object({
   tag: z.string().optional(),
 });
 
+/**
+ * A pickup or drop reported while the delivery was still Requested: the assigned drone took off
+ * before the scheduler confirmed the delivery (its last step was retried). Applied when it is.
+ */
+export const EarlyFlight = z.object({
+  droneId: z.string(),
+  status: z.enum(['PickedUp', 'Dropped']),
+  location: locationSchema,
+  recordedAt: z.string(),
+  causationId: z.string(),
+});
+export type EarlyFlight = z.infer<typeof EarlyFlight>;
+
 // Read side of the table: items are validated when read, never cast.
 export const DeliveryRecord = z.object({
   deliveryId: z.string(),
@@ -55,6 +68,7 @@ export const DeliveryRecord = z.object({
   failureDetail: z.string().optional(),
   cancelReason: z.string().optional(),
   completedAt: z.string().optional(),
+  earlyFlight: EarlyFlight.optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   /** Optimistic concurrency: every stage change is conditional on the version it read. */

@@ -257,3 +257,56 @@ describe('trackDroneEvent', () => {
     expect((await store.get(deliveryId))?.pendingEvents).toBeUndefined();
   });
 });
+
+describe('a drone that flies before its delivery is scheduled', () => {
+  const assignment = {
+    droneId: 'drone-001',
+    pickupEta: '2026-05-04T16:04:00Z',
+    deliveryEta: '2026-05-04T16:15:00Z',
+  };
+
+  async function requested(): Promise<string> {
+    const deliveryId = `${FIXTURE_DELIVERY}-early-${++sequence}`;
+    await putDelivery(deps, deliveryId, newDelivery());
+    return deliveryId;
+  }
+
+  it('keeps the flight and tells it in order once the delivery is scheduled', async () => {
+    const deliveryId = await requested();
+    for (const event of addressedTo(deliveryId)) await trackDroneEvent(deps, event);
+    expect(bus.published).toEqual([]);
+
+    const { record } = await scheduleDelivery(deps, deliveryId, assignment);
+
+    expect(bus.published.map((event) => event.detailType)).toEqual([
+      'DeliveryCreated',
+      'DeliveryInTransit',
+      'DeliveryCompleted',
+    ]);
+    expect(record).toMatchObject({
+      stage: 'Completed',
+      droneId: 'drone-001',
+      completedAt: '2026-05-04T16:14:40.000Z',
+    });
+  });
+
+  it('moves a delivery picked up early to InTransit when scheduled', async () => {
+    const deliveryId = await requested();
+    await trackDroneEvent(deps, droneEvent(statusIndex('PickedUp'), deliveryId));
+
+    const { record } = await scheduleDelivery(deps, deliveryId, assignment);
+
+    expect(bus.published.map((event) => event.detailType)).toEqual(['DeliveryCreated', 'DeliveryInTransit']);
+    expect(record.stage).toBe('InTransit');
+  });
+
+  it('ignores an early flight of another drone than the one scheduled', async () => {
+    const deliveryId = await requested();
+    await trackDroneEvent(deps, droneEvent(statusIndex('Dropped'), deliveryId));
+
+    const { record } = await scheduleDelivery(deps, deliveryId, { ...assignment, droneId: 'drone-002' });
+
+    expect(bus.published.map((event) => event.detailType)).toEqual(['DeliveryCreated']);
+    expect(record.stage).toBe('Scheduled');
+  });
+});

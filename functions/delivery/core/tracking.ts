@@ -1,7 +1,7 @@
 import type { DataOf, ParsedDroneEvent } from '../../../events/schemas.ts';
 import { logger } from '../../../shared/observability.ts';
 import { after, distanceMeters } from './geo.ts';
-import { type DeliveryRecord, normalizeTime, type Stage } from './model.ts';
+import { type DeliveryRecord, type EarlyFlight, normalizeTime, type Stage } from './model.ts';
 import { type Decision, type DeliveryDeps, flushPending, transition } from './transitions.ts';
 
 // Drone events (physical facts) become delivery events (business facts), ARCHITECTURE §4.
@@ -72,8 +72,52 @@ function inTransitEvent(record: DeliveryRecord, droneId: string, location: Deliv
   return { detailType: 'DeliveryInTransit' as const, data };
 }
 
+/**
+ * The drone reported a pickup or drop before the scheduler confirmed the delivery (the workflow's
+ * last step was retried while the drone flew): keep the furthest fact, for `scheduleDelivery` to
+ * tell once the delivery is Scheduled, rather than lose it and leave the delivery waiting forever.
+ */
+function rememberEarlyFlight(record: DeliveryRecord, detail: StatusDetail, causationId: string): Decision {
+  const status = detail.status === 'Dropped' ? 'Dropped' : 'PickedUp';
+  if (record.earlyFlight?.status === 'Dropped' || record.earlyFlight?.status === status)
+    return { kind: 'unchanged' };
+  const earlyFlight: EarlyFlight = {
+    droneId: detail.droneId,
+    status,
+    location: detail.location,
+    recordedAt: normalizeTime(detail.recordedAt),
+    causationId,
+  };
+  return { kind: 'change', changes: { earlyFlight }, events: [] };
+}
+
+/** The stage and events that a flight reported early adds when the delivery is scheduled with that drone. */
+export function earlyFlightOutcome(
+  record: DeliveryRecord,
+  flight: EarlyFlight,
+): Decision & { kind: 'change' } {
+  if (flight.status === 'PickedUp') {
+    return {
+      kind: 'change',
+      changes: {
+        stage: 'InTransit',
+        droneId: flight.droneId,
+        lastKnownLocation: flight.location,
+        lastPositionAt: flight.recordedAt,
+      },
+      events: [
+        { ...inTransitEvent(record, flight.droneId, flight.location), causationId: flight.causationId },
+      ],
+    };
+  }
+  const outcome = completion({ ...record, stage: 'Scheduled' }, flight, flight.causationId);
+  if (outcome.kind !== 'change') throw new Error('a scheduled delivery always completes on a drop');
+  return outcome;
+}
+
 function pickedUp(record: DeliveryRecord, detail: StatusDetail, causationId: string): Decision {
-  // InTransit or Completed: a repeat or a late event. Requested, Cancelled, Failed: nothing to carry.
+  if (record.stage === 'Requested') return rememberEarlyFlight(record, detail, causationId);
+  // InTransit or Completed: a repeat or a late event. Cancelled, Failed: nothing to carry.
   if (!BEFORE_PICKUP.has(record.stage)) return { kind: 'unchanged' };
   const recordedAt = normalizeTime(detail.recordedAt);
   const newer = record.lastPositionAt === undefined || record.lastPositionAt < recordedAt;
@@ -88,7 +132,15 @@ function pickedUp(record: DeliveryRecord, detail: StatusDetail, causationId: str
   };
 }
 
+/** What a status report says of the drone's whereabouts. */
+type Whereabouts = Pick<StatusDetail, 'droneId' | 'location' | 'recordedAt'>;
+
 function dropped(record: DeliveryRecord, detail: StatusDetail, causationId: string): Decision {
+  if (record.stage === 'Requested') return rememberEarlyFlight(record, detail, causationId);
+  return completion(record, detail, causationId);
+}
+
+function completion(record: DeliveryRecord, detail: Whereabouts, causationId: string): Decision {
   const completedAt = normalizeTime(detail.recordedAt);
   const completed: DataOf<'DeliveryCompleted'> = {
     deliveryId: record.deliveryId,
