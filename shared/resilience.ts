@@ -89,8 +89,10 @@ export function createDownstream(
   policy.onStateChange((state) => {
     const stateName = STATE_NAMES[state];
     logger.warn('circuit state changed', { downstream: name, circuitState: stateName });
-    metrics.addDimensions({ downstream: name });
-    metrics.addMetric(`CircuitOpened`, MetricUnit.Count, state === CircuitState.Open ? 1 : 0);
+    // Its own metric object: the dimension must not spill onto the invocation's other metrics.
+    const circuit = metrics.singleMetric();
+    circuit.addDimension('downstream', name);
+    circuit.addMetric('CircuitOpen', MetricUnit.Count, state === CircuitState.Open ? 1 : 0);
   });
   return {
     name,

@@ -1,9 +1,10 @@
 import type { SQSRecord } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { apiEvent, lambdaContext, sqsEvent, sqsRecord } from '../../test/support/lambda.ts';
 import { currentCorrelationId } from '../correlation.ts';
 import { ConflictError, ServiceUnavailableError } from '../errors.ts';
 import { json } from '../http.ts';
+import { metrics } from '../observability.ts';
 import { httpHandler, invocationHandler, sqsHandler } from './stacks.ts';
 
 describe('httpHandler', () => {
@@ -151,5 +152,54 @@ describe('invocationHandler', () => {
     );
 
     await expect(handler({ id: 'tick-1' }, lambdaContext())).resolves.toBe('tick-1');
+  });
+});
+
+describe('metrics', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  function recorded(spy: { mock: { calls: unknown[][] } }) {
+    return Object.fromEntries(spy.mock.calls.map((call) => [call[0], call[2]]));
+  }
+
+  it('counts an API request with its status class and response size', async () => {
+    const addMetric = vi.spyOn(metrics, 'addMetric');
+    const handler = httpHandler(async () => json(200, { ok: true }));
+
+    await handler(apiEvent(), lambdaContext());
+
+    expect(recorded(addMetric)).toMatchObject({
+      Requests: 1,
+      ClientErrors: 0,
+      ServerErrors: 0,
+      ResponseBytes: 11,
+    });
+  });
+
+  it('counts a refused API request as a client error', async () => {
+    const addMetric = vi.spyOn(metrics, 'addMetric');
+    const handler = httpHandler(async () => {
+      throw new ConflictError('no', 'conflict');
+    });
+
+    await handler(apiEvent(), lambdaContext());
+
+    expect(recorded(addMetric)).toMatchObject({ Requests: 1, ClientErrors: 1, ServerErrors: 0 });
+  });
+
+  it('counts the processed and failed records of a batch, also when all fail', async () => {
+    const addMetric = vi.spyOn(metrics, 'addMetric');
+    const parse = (record: SQSRecord) => Number(record.body);
+    const some = sqsHandler({ parse }, async (n) => {
+      if (n === 2) throw new Error('cannot');
+    });
+    const none = sqsHandler({ parse }, async () => {
+      throw new Error('cannot');
+    });
+
+    await some(sqsEvent([sqsRecord('1'), sqsRecord('2'), sqsRecord('3')]), lambdaContext());
+    expect(recorded(addMetric)).toMatchObject({ RecordsProcessed: 2, RecordsFailed: 1 });
+    await expect(none(sqsEvent([sqsRecord('1')]), lambdaContext())).rejects.toThrow();
+    expect(recorded(addMetric)).toMatchObject({ RecordsProcessed: 0, RecordsFailed: 1 });
   });
 });

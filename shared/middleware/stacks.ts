@@ -17,6 +17,7 @@ import {
 } from '../correlation.ts';
 import { type ApiEvent, type ApiResult, headerOf } from '../http.ts';
 import { logger, metrics, tracer } from '../observability.ts';
+import { recordBatch, responseMetrics } from './metrics.ts';
 import { problemErrors } from './problem.ts';
 
 type Core<E, R> = (event: E, context: Context) => Promise<R>;
@@ -30,7 +31,7 @@ function observed<E, R>(core: Core<E, R>) {
 
 /** The API stack: observability, correlation id in and out, and RFC 9457 problems for every error. */
 export function httpHandler(core: Core<ApiEvent, ApiResult>) {
-  const wrapped = observed(core).use(problemErrors());
+  const wrapped = observed(core).use(responseMetrics()).use(problemErrors());
   return async (event: ApiEvent, context: Context): Promise<ApiResult> => {
     const correlationId =
       sanitizeCorrelationId(headerOf(event, CORRELATION_HEADER)) ?? event.requestContext.requestId;
@@ -87,12 +88,24 @@ export function sqsHandler<T>(
         }
       });
     };
-    if (options.fifo) {
-      const processor = new SqsFifoPartialProcessorAsync();
-      return processPartialResponse(event, recordHandler, processor, { context, skipGroupOnError: true });
+    const total = event.Records.length;
+    try {
+      const result = options.fifo
+        ? await processPartialResponse(event, recordHandler, new SqsFifoPartialProcessorAsync(), {
+            context,
+            skipGroupOnError: true,
+          })
+        : await processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), {
+            context,
+            processInParallel: false,
+          });
+      recordBatch(total, result.batchItemFailures.length);
+      return result;
+    } catch (error) {
+      // Every record failed: Powertools fails the invocation so that the whole batch returns.
+      recordBatch(total, total);
+      throw error;
     }
-    const processor = new BatchProcessor(EventType.SQS);
-    return processPartialResponse(event, recordHandler, processor, { context, processInParallel: false });
   };
   return observed(core);
 }
