@@ -1,6 +1,11 @@
 import * as z from 'zod';
 import { failureReasonSchema } from '../../events/schemas.ts';
-import { ConfirmationRequired, LocationInput, PackageInput } from '../scheduler/schemas.ts';
+import {
+  DEADLINE_AFTER_PICKUP_ISSUE,
+  DELIVERY_REQUEST_FIELDS,
+  deadlineAfterPickup,
+  LocationInput,
+} from '../scheduler/schemas.ts';
 
 // Bodies of the Delivery service's internal routes (docs/internals.md, "Internal API bodies").
 // Fields the contract does not name are ignored rather than refused: the caller may grow additively.
@@ -8,20 +13,8 @@ import { ConfirmationRequired, LocationInput, PackageInput } from '../scheduler/
 const isoDateTime = z.iso.datetime({ offset: true });
 
 export const PutDeliveryBody = z
-  .object({
-    accountId: z.string().min(1).max(128),
-    pickup: LocationInput,
-    dropoff: LocationInput,
-    pickupTime: isoDateTime,
-    deadline: isoDateTime,
-    expedited: z.boolean().default(false),
-    confirmationRequired: ConfirmationRequired.default('None'),
-    package: PackageInput,
-  })
-  .refine((body) => Date.parse(body.deadline) > Date.parse(body.pickupTime), {
-    message: 'deadline must be after pickupTime',
-    path: ['deadline'],
-  });
+  .object({ accountId: z.string().min(1).max(128), ...DELIVERY_REQUEST_FIELDS })
+  .refine(deadlineAfterPickup, DEADLINE_AFTER_PICKUP_ISSUE);
 
 export const ScheduleDeliveryBody = z.object({
   droneId: z.string().min(1).max(128),

@@ -26,20 +26,29 @@ export const PackageInput = z
 
 const isoDateTime = z.iso.datetime({ offset: true });
 
+/** The fields of a delivery request: the public body, and what the Delivery service stores of it. */
+export const DELIVERY_REQUEST_FIELDS = {
+  pickup: LocationInput,
+  dropoff: LocationInput,
+  pickupTime: isoDateTime,
+  deadline: isoDateTime,
+  expedited: z.boolean().default(false),
+  confirmationRequired: ConfirmationRequired.default('None'),
+  package: PackageInput,
+};
+
+/** The rule every delivery request obeys, wherever it is validated. */
+export function deadlineAfterPickup(request: { pickupTime: string; deadline: string }): boolean {
+  return Date.parse(request.deadline) > Date.parse(request.pickupTime);
+}
+export const DEADLINE_AFTER_PICKUP_ISSUE = {
+  message: 'deadline must be after pickupTime',
+  path: ['deadline'],
+};
+
 export const ScheduleDeliveryRequest = z
-  .strictObject({
-    pickup: LocationInput,
-    dropoff: LocationInput,
-    pickupTime: isoDateTime,
-    deadline: isoDateTime,
-    expedited: z.boolean().default(false),
-    confirmationRequired: ConfirmationRequired.default('None'),
-    package: PackageInput,
-  })
-  .refine((request) => Date.parse(request.deadline) > Date.parse(request.pickupTime), {
-    message: 'deadline must be after pickupTime',
-    path: ['deadline'],
-  })
+  .strictObject(DELIVERY_REQUEST_FIELDS)
+  .refine(deadlineAfterPickup, DEADLINE_AFTER_PICKUP_ISSUE)
   .meta({ id: 'ScheduleDeliveryRequest' });
 export type ScheduleDeliveryRequest = z.infer<typeof ScheduleDeliveryRequest>;
 

@@ -7,7 +7,12 @@ import {
 } from '../../../shared/errors.ts';
 import type { Caller } from '../../../shared/http.ts';
 import { logger } from '../../../shared/observability.ts';
-import type { RescheduleDeliveryRequest, ScheduleDeliveryRequest } from '../schemas.ts';
+import {
+  DEADLINE_AFTER_PICKUP_ISSUE,
+  deadlineAfterPickup,
+  type RescheduleDeliveryRequest,
+  type ScheduleDeliveryRequest,
+} from '../schemas.ts';
 import { bodyHash } from './hash.ts';
 import type { Operation, RequestQueue } from './messages.ts';
 import {
@@ -112,9 +117,9 @@ export async function rescheduleDelivery(deps: IngestDeps, input: RescheduleInpu
     const current = await ownedRequest(deps, caller, deliveryId);
     const delivery = await changeableDelivery(deps, deliveryId, 'rescheduled');
     const request = { ...current.request, ...changes };
-    if (Date.parse(request.deadline) <= Date.parse(request.pickupTime)) {
+    if (!deadlineAfterPickup(request)) {
       throw new ValidationError('The rescheduled delivery would end before it starts.', [
-        { path: '/deadline', message: 'deadline must be after pickupTime' },
+        { path: '/deadline', message: DEADLINE_AFTER_PICKUP_ISSUE.message },
       ]);
     }
     const requestId = deps.newId();
