@@ -2,7 +2,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { withCorrelationId } from './correlation.ts';
-import { createEventPublisher, PublishError } from './publisher.ts';
+import { catalogEvent, createEventPublisher, PublishError } from './publisher.ts';
 
 const eventBridge = mockClient(EventBridgeClient);
 const event = (n: number) => ({
@@ -61,5 +61,18 @@ describe('createEventPublisher', () => {
     await expect(publishing).rejects.toMatchObject({
       failures: [{ detailType: 'ThingHappened', errorCode: 'InternalFailure', errorMessage: 'try again' }],
     });
+  });
+});
+
+describe('catalogEvent', () => {
+  it("takes the detail-type's source and schema version from the catalog", () => {
+    expect(catalogEvent('DroneStatusChanged', { droneId: 'drone-1' }, 'cause-1')).toEqual({
+      source: 'drone-delivery.drones',
+      detailType: 'DroneStatusChanged',
+      schemaVersion: '1',
+      data: { droneId: 'drone-1' },
+      causationId: 'cause-1',
+    });
+    expect(catalogEvent('DeliveryCreated', {})).not.toHaveProperty('causationId');
   });
 });

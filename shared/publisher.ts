@@ -3,6 +3,7 @@ import {
   PutEventsCommand,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
+import { type DetailType, schemaVersionOf, sourceOf } from '../events/catalog.ts';
 import { currentCorrelationId } from './correlation.ts';
 import { logger } from './observability.ts';
 
@@ -15,6 +16,21 @@ export interface OutgoingEvent {
   /** The id of the event or request that caused this one. */
   causationId?: string;
   resources?: string[];
+}
+
+/** An event of the catalog: its source and schema version come from `events/catalog.ts`. */
+export function catalogEvent(
+  detailType: DetailType,
+  data: Record<string, unknown>,
+  causationId?: string,
+): OutgoingEvent {
+  return {
+    source: sourceOf(detailType),
+    detailType,
+    schemaVersion: schemaVersionOf(detailType),
+    data,
+    ...(causationId === undefined ? {} : { causationId }),
+  };
 }
 
 /** Publishes events to the bus; rejects unless every entry was accepted. */

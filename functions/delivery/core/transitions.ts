@@ -1,7 +1,6 @@
-import { SCHEMA_VERSIONS, sourceOf } from '../../../events/catalog.ts';
 import { withCorrelationId } from '../../../shared/correlation.ts';
 import { ServiceUnavailableError } from '../../../shared/errors.ts';
-import type { EventPublisher } from '../../../shared/publisher.ts';
+import { catalogEvent, type EventPublisher } from '../../../shared/publisher.ts';
 import type { DeliveryChanges, DeliveryRecord, PendingEvent } from './model.ts';
 import { type DeliveryStore, StaleVersionError } from './store.ts';
 
@@ -46,13 +45,7 @@ export async function flushPending(deps: DeliveryDeps, record: DeliveryRecord): 
     // The events keep the correlation id of the call that caused them, even when a retry publishes them.
     await withCorrelationId(correlationId, () =>
       deps.publisher.publish(
-        pending.map((event) => ({
-          source: sourceOf(event.detailType),
-          detailType: event.detailType,
-          schemaVersion: SCHEMA_VERSIONS[event.detailType],
-          data: event.data,
-          ...(event.causationId === undefined ? {} : { causationId: event.causationId }),
-        })),
+        pending.map((event) => catalogEvent(event.detailType, event.data, event.causationId)),
       ),
     );
   } catch (error) {

@@ -1,4 +1,4 @@
-import { DETAIL_TYPES, SOURCES, schemaVersionOf } from '../../../events/catalog.ts';
+import { DETAIL_TYPES } from '../../../events/catalog.ts';
 import {
   type DataOf,
   type DroneStatus,
@@ -7,7 +7,7 @@ import {
   type Location,
 } from '../../../events/schemas.ts';
 import { NotFoundError, ServiceUnavailableError } from '../../../shared/errors.ts';
-import type { EventPublisher, OutgoingEvent } from '../../../shared/publisher.ts';
+import { catalogEvent, type EventPublisher, type OutgoingEvent } from '../../../shared/publisher.ts';
 import type { Drone, DroneState } from './model.ts';
 import type { DroneStore } from './store-port.ts';
 
@@ -58,13 +58,7 @@ function positionEvent(drone: Drone, deliveryId: string | undefined, telemetry: 
     recordedAt: telemetry.recordedAt,
   };
   dronePositionChangedDetailSchema.omit({ metadata: true }).parse(data);
-  return {
-    source: SOURCES.drones,
-    detailType: DETAIL_TYPES.DronePositionChanged,
-    schemaVersion: schemaVersionOf(DETAIL_TYPES.DronePositionChanged),
-    data,
-    resources: [],
-  };
+  return catalogEvent(DETAIL_TYPES.DronePositionChanged, data);
 }
 
 function statusEvent(
@@ -82,13 +76,7 @@ function statusEvent(
     recordedAt: telemetry.recordedAt,
   };
   droneStatusChangedDetailSchema.omit({ metadata: true }).parse(data);
-  return {
-    source: SOURCES.drones,
-    detailType: DETAIL_TYPES.DroneStatusChanged,
-    schemaVersion: schemaVersionOf(DETAIL_TYPES.DroneStatusChanged),
-    data,
-    resources: [],
-  };
+  return catalogEvent(DETAIL_TYPES.DroneStatusChanged, data);
 }
 
 function asStatus(state: DroneState): DroneStatus | undefined {
