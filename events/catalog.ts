@@ -15,6 +15,7 @@ export const DETAIL_TYPES = {
   DeliveryCompleted: 'DeliveryCompleted',
   DeliveryCancelled: 'DeliveryCancelled',
   DeliveryFailed: 'DeliveryFailed',
+  DeliveryRescheduleRejected: 'DeliveryRescheduleRejected',
   DronePositionChanged: 'DronePositionChanged',
   DroneStatusChanged: 'DroneStatusChanged',
 } as const;
@@ -28,6 +29,7 @@ export const DELIVERY_EVENT_TYPES = [
   DETAIL_TYPES.DeliveryCompleted,
   DETAIL_TYPES.DeliveryCancelled,
   DETAIL_TYPES.DeliveryFailed,
+  DETAIL_TYPES.DeliveryRescheduleRejected,
 ] as const;
 
 export type DeliveryEventType = (typeof DELIVERY_EVENT_TYPES)[number];
@@ -49,6 +51,7 @@ export const SCHEMA_VERSIONS = {
   DeliveryCompleted: '1',
   DeliveryCancelled: '1',
   DeliveryFailed: '1',
+  DeliveryRescheduleRejected: '1',
   DronePositionChanged: '1',
   DroneStatusChanged: '1',
 } as const satisfies Record<DetailType, string>;
@@ -60,6 +63,7 @@ export const SOURCE_OF = {
   DeliveryCompleted: SOURCES.deliveries,
   DeliveryCancelled: SOURCES.deliveries,
   DeliveryFailed: SOURCES.deliveries,
+  DeliveryRescheduleRejected: SOURCES.deliveries,
   DronePositionChanged: SOURCES.drones,
   DroneStatusChanged: SOURCES.drones,
 } as const satisfies Record<DetailType, Source>;

@@ -196,6 +196,37 @@ describe('the catalog against its committed baseline', () => {
     expect(changes).toEqual([]);
   });
 
+  it.each([
+    ['DroneStatusChanged', 'recordedAt'],
+    ['DronePositionChanged', 'recordedAt'],
+    ['DeliveryInTransit', 'accountId'],
+    ['DeliveryCompleted', 'accountId'],
+  ] as const)('refuses %s with %s required again, as its baseline has it optional', (detailType, field) => {
+    const current = detailJsonSchema(detailType);
+    const tightened = { ...current, required: [...(current.required as string[]), field] };
+
+    const changes = findBreakingChanges(committed[baselineKey(detailType)] ?? {}, tightened);
+
+    expect(changes).toEqual([expect.objectContaining({ path: field, kind: 'newly-required' })]);
+  });
+
+  it('refuses metadata.eventId made required, as events from before it lack it', () => {
+    const current = detailJsonSchema('DeliveryCreated');
+    const properties = current.properties as Record<string, JsonSchema>;
+    const metadata = properties.metadata as JsonSchema;
+    const tightened = {
+      ...current,
+      properties: {
+        ...properties,
+        metadata: { ...metadata, required: [...(metadata.required as string[]), 'eventId'] },
+      },
+    };
+
+    const changes = findBreakingChanges(committed[baselineKey('DeliveryCreated')] ?? {}, tightened);
+
+    expect(changes).toEqual([expect.objectContaining({ path: 'metadata.eventId', kind: 'newly-required' })]);
+  });
+
   it.each(ALL_DETAIL_TYPES)('has an up-to-date events/schemas/%s.json', (detailType) => {
     const written = JSON.parse(readFileSync(`${schemasDir}${detailType}.json`, 'utf8'));
 

@@ -16,6 +16,12 @@ export { sourceOf } from './catalog.ts';
 
 const isoDateTime = () => z.iso.datetime({ offset: true });
 const nonEmpty = () => z.string().min(1);
+/**
+ * The owning account on delivery events other than DeliveryCreated: producers send it, but the
+ * contract (docs/architecture.md, event catalog) does not list it, so a reader must not require it
+ * (History keeps the owner it took from DeliveryCreated).
+ */
+const ownerAccountId = () => nonEmpty().optional();
 
 // --- shared parts -------------------------------------------------------------------------
 
@@ -26,6 +32,11 @@ export const locationSchema = z.object({
 });
 
 export const metadataSchema = z.object({
+  /**
+   * Names the logical event; the same however often it is published (consumers deduplicate on it).
+   * Producers always set it; a reader falls back to the envelope's `id` for an event without it.
+   */
+  eventId: nonEmpty().optional(),
   correlationId: nonEmpty(),
   causationId: z.string().optional(),
   schemaVersion: nonEmpty(),
@@ -43,6 +54,14 @@ export const FAILURE_REASONS = [
 ] as const;
 export const failureReasonSchema = z.enum(FAILURE_REASONS);
 
+/** Why a reschedule was refused; the delivery keeps its plan, its drone and its package. */
+export const RESCHEDULE_REJECTION_REASONS = [
+  'NoDroneAvailable',
+  'PackageRejected',
+  'InvalidRequest',
+] as const;
+export const rescheduleRejectionReasonSchema = z.enum(RESCHEDULE_REJECTION_REASONS);
+
 export const DRONE_STATUSES = [
   'Idle',
   'HeadedToPickup',
@@ -57,6 +76,7 @@ export const droneStatusSchema = z.enum(DRONE_STATUSES);
 export type Location = z.infer<typeof locationSchema>;
 export type EventMetadata = z.infer<typeof metadataSchema>;
 export type FailureReason = z.infer<typeof failureReasonSchema>;
+export type RescheduleRejectionReason = z.infer<typeof rescheduleRejectionReasonSchema>;
 export type DroneStatus = z.infer<typeof droneStatusSchema>;
 
 // --- details, one per detail-type ---------------------------------------------------------
@@ -74,19 +94,21 @@ export const deliveryCreatedDetailSchema = z.object({
 
 export const deliveryRescheduledDetailSchema = z.object({
   deliveryId: nonEmpty(),
-  accountId: nonEmpty(),
+  accountId: ownerAccountId(),
   droneId: nonEmpty().optional(),
   pickupTime: isoDateTime(),
   deadline: isoDateTime(),
   dropoff: locationSchema,
   pickupEta: isoDateTime(),
   deliveryEta: isoDateTime(),
+  /** The reschedule request served; added within version 1, so optional. */
+  requestId: nonEmpty().optional(),
   metadata: metadataSchema,
 });
 
 export const deliveryInTransitDetailSchema = z.object({
   deliveryId: nonEmpty(),
-  accountId: nonEmpty(),
+  accountId: ownerAccountId(),
   droneId: nonEmpty(),
   location: locationSchema,
   metadata: metadataSchema,
@@ -94,7 +116,7 @@ export const deliveryInTransitDetailSchema = z.object({
 
 export const deliveryCompletedDetailSchema = z.object({
   deliveryId: nonEmpty(),
-  accountId: nonEmpty(),
+  accountId: ownerAccountId(),
   droneId: nonEmpty(),
   location: locationSchema,
   completedAt: isoDateTime(),
@@ -103,16 +125,34 @@ export const deliveryCompletedDetailSchema = z.object({
 
 export const deliveryCancelledDetailSchema = z.object({
   deliveryId: nonEmpty(),
-  accountId: nonEmpty(),
+  accountId: ownerAccountId(),
   reason: z.string().optional(),
   metadata: metadataSchema,
 });
 
 export const deliveryFailedDetailSchema = z.object({
   deliveryId: nonEmpty(),
-  accountId: nonEmpty(),
+  accountId: ownerAccountId(),
   reason: failureReasonSchema,
   detail: z.string().optional(),
+  metadata: metadataSchema,
+});
+
+/** A reschedule as the client asked for it: only the fields it wanted changed. */
+export const rescheduleChangeSchema = z.object({
+  pickupTime: isoDateTime().optional(),
+  deadline: isoDateTime().optional(),
+  dropoff: locationSchema.optional(),
+});
+
+export const deliveryRescheduleRejectedDetailSchema = z.object({
+  deliveryId: nonEmpty(),
+  accountId: ownerAccountId(),
+  reason: rescheduleRejectionReasonSchema,
+  detail: z.string().optional(),
+  change: rescheduleChangeSchema,
+  /** The reschedule request refused. Producers send it; the contract does not list it, so optional. */
+  requestId: nonEmpty().optional(),
   metadata: metadataSchema,
 });
 
@@ -122,7 +162,8 @@ export const dronePositionChangedDetailSchema = z.object({
   location: locationSchema,
   batteryPercent: z.number().min(0).max(100),
   speedMps: z.number().min(0),
-  recordedAt: isoDateTime(),
+  /** When the drone measured it; added within version 1, so optional (readers fall back to the envelope's `time`). */
+  recordedAt: isoDateTime().optional(),
   metadata: metadataSchema,
 });
 
@@ -132,7 +173,8 @@ export const droneStatusChangedDetailSchema = z.object({
   status: droneStatusSchema,
   location: locationSchema,
   batteryPercent: z.number().min(0).max(100),
-  recordedAt: isoDateTime(),
+  /** When the drone measured it; added within version 1, so optional (readers fall back to the envelope's `time`). */
+  recordedAt: isoDateTime().optional(),
   metadata: metadataSchema,
 });
 
@@ -142,6 +184,8 @@ export type DeliveryInTransitDetail = z.infer<typeof deliveryInTransitDetailSche
 export type DeliveryCompletedDetail = z.infer<typeof deliveryCompletedDetailSchema>;
 export type DeliveryCancelledDetail = z.infer<typeof deliveryCancelledDetailSchema>;
 export type DeliveryFailedDetail = z.infer<typeof deliveryFailedDetailSchema>;
+export type DeliveryRescheduleRejectedDetail = z.infer<typeof deliveryRescheduleRejectedDetailSchema>;
+export type RescheduleChange = z.infer<typeof rescheduleChangeSchema>;
 export type DronePositionChangedDetail = z.infer<typeof dronePositionChangedDetailSchema>;
 export type DroneStatusChangedDetail = z.infer<typeof droneStatusChangedDetailSchema>;
 
@@ -152,6 +196,7 @@ export const eventSchemas = {
   DeliveryCompleted: deliveryCompletedDetailSchema,
   DeliveryCancelled: deliveryCancelledDetailSchema,
   DeliveryFailed: deliveryFailedDetailSchema,
+  DeliveryRescheduleRejected: deliveryRescheduleRejectedDetailSchema,
   DronePositionChanged: dronePositionChangedDetailSchema,
   DroneStatusChanged: droneStatusChangedDetailSchema,
 } as const satisfies Record<DetailType, z.ZodType>;
@@ -210,6 +255,7 @@ const envelopeSchemas = {
   DeliveryCompleted: envelopeFor(DETAIL_TYPES.DeliveryCompleted),
   DeliveryCancelled: envelopeFor(DETAIL_TYPES.DeliveryCancelled),
   DeliveryFailed: envelopeFor(DETAIL_TYPES.DeliveryFailed),
+  DeliveryRescheduleRejected: envelopeFor(DETAIL_TYPES.DeliveryRescheduleRejected),
   DronePositionChanged: envelopeFor(DETAIL_TYPES.DronePositionChanged),
   DroneStatusChanged: envelopeFor(DETAIL_TYPES.DroneStatusChanged),
 } as const;
@@ -249,10 +295,23 @@ export function parseEnvelope(envelope: unknown): ParsedEvent {
 }
 
 /** A delivery event as `parseDeliveryEvent` returns it: the typed pair plus the validated envelope. */
-export type ParsedDeliveryEvent = DeliveryEvent & { envelope: ParsedEvent<DeliveryEventType> };
+export type ParsedDeliveryEvent = DeliveryEvent & {
+  envelope: ParsedEvent<DeliveryEventType>;
+  /** `metadata.eventId`, or the envelope's `id` for an event published without one. */
+  eventId: string;
+};
+
+/** A drone event's detail with the reader's fallbacks applied: `recordedAt` is always there. */
+type ReadDroneEvent = {
+  [K in DroneEventType]: { detailType: K; detail: DetailOf<K> & { recordedAt: string } };
+}[DroneEventType];
 
 /** A drone event as `parseDroneEvent` returns it: the typed pair plus the validated envelope. */
-export type ParsedDroneEvent = DroneEvent & { envelope: ParsedEvent<DroneEventType> };
+export type ParsedDroneEvent = ReadDroneEvent & {
+  envelope: ParsedEvent<DroneEventType>;
+  /** `metadata.eventId`, or the envelope's `id` for an event published without one. */
+  eventId: string;
+};
 
 /** Validates an envelope from the deliveries source and returns its typed `{ detailType, detail }`. */
 export function parseDeliveryEvent(envelope: unknown): ParsedDeliveryEvent {
@@ -261,13 +320,21 @@ export function parseDeliveryEvent(envelope: unknown): ParsedDeliveryEvent {
     detailType: parsed['detail-type'],
     detail: parsed.detail,
     envelope: parsed,
+    eventId: parsed.detail.metadata.eventId ?? parsed.id,
   } as ParsedDeliveryEvent;
 }
 
 /** Validates an envelope from the drones source and returns its typed `{ detailType, detail }`. */
 export function parseDroneEvent(envelope: unknown): ParsedDroneEvent {
   const parsed = droneEnvelopeSchema.parse(envelope) as ParsedEvent<DroneEventType>;
-  return { detailType: parsed['detail-type'], detail: parsed.detail, envelope: parsed } as ParsedDroneEvent;
+  // A drone that sends only the contract's fields is read with the envelope's time as its recording time.
+  const detail = { ...parsed.detail, recordedAt: parsed.detail.recordedAt ?? parsed.time };
+  return {
+    detailType: parsed['detail-type'],
+    detail,
+    envelope: parsed,
+    eventId: parsed.detail.metadata.eventId ?? parsed.id,
+  } as ParsedDroneEvent;
 }
 
 /** Validates a detail of a known detail-type (producers call it before PutEvents); throws a ZodError. */

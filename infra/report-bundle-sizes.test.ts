@@ -1,41 +1,26 @@
-// Synthesizes the app with the real esbuild bundling (what `cdk synth` does) once, then checks
-// that every handler was bundled and that no bundle is over the limit.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// Checks the real esbuild bundles of the test runs' shared synthesis (what `cdk synth` makes, and
+// what the end-to-end and chaos runs run; synthesized only when the app changed): every handler
+// was bundled, and no bundle is over the limit.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { synthesizeOnce } from '../test/support/local-cloud.ts';
 import {
   type BundleSize,
   MAX_BUNDLE_BYTES,
   measureBundles,
   oversizedBundles,
 } from './report-bundle-sizes.ts';
-import { createApp } from './stack.ts';
 
 describe('function bundles', () => {
-  let outdir: string;
   let sizes: BundleSize[];
 
-  beforeAll(() => {
-    outdir = mkdtempSync(path.join(tmpdir(), 'drone-delivery-cdk-'));
-    // As the CLI does: construct paths and asset folders in the template's metadata.
-    const context = {
-      stage: 'dev',
-      'aws:cdk:enable-path-metadata': true,
-      'aws:cdk:enable-asset-metadata': true,
-    };
-    createApp({ outdir, context }).app.synth();
-    sizes = measureBundles(outdir);
+  beforeAll(async () => {
+    sizes = measureBundles((await synthesizeOnce()).outdir);
   }, 300_000);
-
-  afterAll(() => {
-    rmSync(outdir, { recursive: true, force: true });
-  });
 
   it('bundles every handler as an ES module with its source map', () => {
     const handlers = sizes.filter((size) => !size.constructPath.includes('AWSCDK.Trigger'));
 
-    expect(handlers).toHaveLength(31);
+    expect(handlers).toHaveLength(37);
     for (const size of handlers) {
       expect(size.codeBytes, size.constructPath).toBeGreaterThan(0);
       expect(size.mapBytes, size.constructPath).toBeGreaterThan(0);

@@ -8,6 +8,7 @@ import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DELIVERY_EVENT_TYPES, DRONE_EVENT_TYPES, SOURCES } from '../events/catalog.ts';
+import { STAGE_EVENT_TYPES } from './services/scheduler.ts';
 import { createApp, type DroneDeliveryStack } from './stack.ts';
 
 type Json = Record<string, unknown>;
@@ -126,6 +127,12 @@ describe('the dev stack', () => {
         SOURCES.deliveries,
         DELIVERY_EVENT_TYPES,
       ],
+      [
+        'scheduler stages',
+        () => dev.stack.services.scheduler.stageEvents,
+        SOURCES.deliveries,
+        STAGE_EVENT_TYPES,
+      ],
     ] as const)(
       'the %s rule matches the catalog constants on the custom bus',
       (_name, subscription, source, types) => {
@@ -143,7 +150,7 @@ describe('the dev stack', () => {
         ([, rule]) => rule.Properties.EventBusName,
       );
 
-      expect(rules).toHaveLength(3);
+      expect(rules).toHaveLength(4);
       for (const [, rule] of rules) {
         const target = (rule.Properties.Targets as Json[])[0] ?? {};
         const queueId = refTo(target.Arn)!;
@@ -273,7 +280,7 @@ describe('the dev stack', () => {
     it('reports batch item failures on every SQS event source mapping', () => {
       const mappings = ofType(dev.resources, 'AWS::Lambda::EventSourceMapping');
 
-      expect(mappings).toHaveLength(5);
+      expect(mappings).toHaveLength(7);
       for (const [, mapping] of mappings) {
         expect(mapping.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
         expect(mapping.Properties.ScalingConfig).toBeDefined();
@@ -332,7 +339,7 @@ describe('the dev stack', () => {
     it('authorizes every internal route with IAM', () => {
       const internal = routes(dev.stack.internalApi.api);
 
-      expect(internal).toHaveLength(14);
+      expect(internal).toHaveLength(17);
       for (const [, route] of internal) {
         expect(route.Properties.AuthorizationType, String(route.Properties.RouteKey)).toBe('AWS_IAM');
       }
@@ -344,19 +351,21 @@ describe('the dev stack', () => {
       );
       const roleOf = (fn: { role?: { node: { defaultChild?: unknown } } }) =>
         logicalId(dev.stack, fn.role?.node.defaultChild);
-      const { scheduler, drone, notifications } = dev.stack.services;
+      const { scheduler, drone, notifications, delivery } = dev.stack.services;
       const telemetry = 'POST /drones/{droneId}/telemetry';
       const subscriptions = 'GET /deliveries/{deliveryId}/subscriptions';
+      const requests = 'GET /requests/{deliveryId}';
       const expected = new Map<string, string[]>([
         ...scheduler.internalCallers.map(
           (fn) =>
-            [roleOf(fn), routeKeys.filter((key) => key !== telemetry && key !== subscriptions)] as [
-              string,
-              string[],
-            ],
+            [
+              roleOf(fn),
+              routeKeys.filter((key) => key !== telemetry && key !== subscriptions && key !== requests),
+            ] as [string, string[]],
         ),
         [roleOf(drone.functions.find((fn) => fn.node.id === 'Simulator')!), [telemetry]],
         [roleOf(notifications.sendNotifications), [subscriptions]],
+        [roleOf(delivery.getDeliveryFunction), [requests]],
       ]);
 
       for (const [roleId] of ofType(dev.resources, 'AWS::IAM::Role')) {
@@ -397,7 +406,7 @@ describe('the dev stack', () => {
     it('runs every handler on nodejs24.x, arm64, traced, with its own log group', () => {
       const functions = appFunctions();
 
-      expect(functions).toHaveLength(31);
+      expect(functions).toHaveLength(39);
       for (const [id, fn] of functions) {
         expect(fn.Properties, id).toMatchObject({
           Runtime: 'nodejs24.x',
@@ -456,7 +465,7 @@ describe('the dev stack', () => {
 
     it('gives the byAccount index to list-deliveries only', () => {
       const indexUsers = ofType(dev.resources, 'AWS::IAM::Policy')
-        .filter(([, policy]) => JSON.stringify(policy.Properties.PolicyDocument).includes('/index/'))
+        .filter(([, policy]) => JSON.stringify(policy.Properties.PolicyDocument).includes('/index/byAccount'))
         .map(([id]) => id);
 
       expect(indexUsers).toHaveLength(1);
@@ -470,7 +479,9 @@ describe('the dev stack', () => {
       const simulator = dev.stack.services.drone.functions.find((fn) => fn.node.id === 'Simulator')!;
       const simulatorId = logicalId(dev.stack, simulator.node.defaultChild);
       const schedule = ofType(dev.resources, 'AWS::Events::Rule').find(
-        ([, rule]) => rule.Properties.ScheduleExpression,
+        ([, rule]) =>
+          rule.Properties.ScheduleExpression &&
+          (rule.Properties.Targets as Json[]).some((target) => refTo(target.Arn) === simulatorId),
       )!;
       const [target] = schedule[1].Properties.Targets as Json[];
 
@@ -535,6 +546,7 @@ describe('the dev stack', () => {
             { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
           ],
         }),
+        expect.objectContaining({ IndexName: 'pendingOutbox' }),
       ]);
     });
 
@@ -567,8 +579,12 @@ describe('the prod stack', () => {
 
   it('has no simulator and no seeding triggers', () => {
     expect(ofType(prod.resources, 'Custom::Trigger')).toHaveLength(0);
+    // The sweepers run on schedules in every stage; the simulator's schedule is dev only.
     expect(
-      ofType(prod.resources, 'AWS::Events::Rule').filter(([, rule]) => rule.Properties.ScheduleExpression),
+      ofType(prod.resources, 'AWS::Events::Rule').filter(
+        ([, rule]) =>
+          rule.Properties.ScheduleExpression && /simulator/i.test(String(rule.Properties.Description)),
+      ),
     ).toHaveLength(0);
   });
 

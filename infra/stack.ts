@@ -82,6 +82,8 @@ export class DroneDeliveryStack extends Stack {
         ...delivery.schedulerRoutes,
       ],
     });
+    // The public GET of a delivery reads the Scheduler's stored request of one not created yet.
+    delivery.allowRequestLookup(scheduler.requestLookupRoute);
     const history = new HistoryService(this, 'History', serviceProps);
     const notifications = new NotificationsService(this, 'Notifications', {
       ...serviceProps,
@@ -150,8 +152,12 @@ export function createApp(options: CreateAppOptions = {}): { app: App; stack: Dr
       // CDK's built-in CloudFormation validation fails the synth on findings instead of warning.
       '@aws-cdk/core:validateAgainstDefaultRules': true,
       ...options.context,
-      ...(options.skipBundling === true ? { 'aws:cdk:bundling-stacks': [] } : {}),
     },
+    // After the CLI's context, whose own `aws:cdk:bundling-stacks` (every stack) would otherwise win;
+    // and never written out at exit as the CLI's assembly, whose code it lacks.
+    ...(options.skipBundling === true
+      ? { postCliContext: { 'aws:cdk:bundling-stacks': [] }, autoSynth: false }
+      : {}),
     builtinCloudFormationValidation: true,
   };
   const app = new App(appProps);

@@ -17,16 +17,25 @@ export class HttpError extends Error {
     readonly statusCode: number,
     readonly title: string,
     detail: string,
-    options: { slug: string; errors?: FieldError[]; cause?: unknown; headers?: Record<string, string> },
+    options: {
+      slug: string;
+      errors?: FieldError[];
+      cause?: unknown;
+      headers?: Record<string, string>;
+      extensions?: Record<string, unknown>;
+    },
   ) {
     super(detail, { cause: options.cause });
     this.type = `${PROBLEM_BASE}${options.slug}`;
     this.errors = options.errors;
     this.headers = options.headers;
+    this.extensions = options.extensions;
   }
 
   readonly errors: FieldError[] | undefined;
   readonly headers: Record<string, string> | undefined;
+  /** RFC 9457 extension members: more about the problem, for the caller to act on (below 500 only). */
+  readonly extensions: Record<string, unknown> | undefined;
 }
 
 /** 400: the request is malformed or fails validation. */
@@ -94,11 +103,14 @@ export class UnsupportedMediaTypeError extends HttpError {
   }
 }
 
-/** 422: well-formed but refused by a business rule (internal APIs use it for non-transient refusals). */
+/**
+ * 422: well-formed but refused by a business rule (internal APIs use it for non-transient refusals);
+ * `extensions` are extra members of the problem body (e.g. when retrying could succeed).
+ */
 export class UnprocessableError extends HttpError {
   override readonly name = 'UnprocessableError';
-  constructor(detail: string, slug: string) {
-    super(422, 'Unprocessable request', detail, { slug });
+  constructor(detail: string, slug: string, extensions?: Record<string, unknown>) {
+    super(422, 'Unprocessable request', detail, { slug, ...(extensions ? { extensions } : {}) });
   }
 }
 
@@ -122,7 +134,8 @@ export class DownstreamError extends Error {
     message: string,
     readonly transient: boolean,
     readonly statusCode?: number,
-    readonly problem?: { type?: string; title?: string; detail?: string },
+    /** The problem body the downstream answered, with any extension members it carried. */
+    readonly problem?: { type?: string; title?: string; detail?: string; [member: string]: unknown },
     cause?: unknown,
   ) {
     super(message, { cause });

@@ -1,7 +1,10 @@
-import { describe, expect, it, vi } from 'vitest';
+import { BrokenCircuitError } from 'cockatiel';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { withCorrelationId } from './correlation.ts';
 import { DownstreamError } from './errors.ts';
 import { createInternalApiClient } from './internal-api.ts';
+import { createDownstream } from './resilience.ts';
+import { startTestServer } from './test-support/http-server.ts';
 
 const credentials = async () => ({ accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' });
 
@@ -79,5 +82,117 @@ describe('createInternalApiClient', () => {
     const client = clientWith((async () => new Response(null, { status: 204 })) as unknown as typeof fetch);
 
     await expect(client.request('DELETE', '/x')).resolves.toEqual({ status: 204, body: undefined });
+  });
+});
+
+describe('the deadline of an internal call', () => {
+  const servers: Array<{ close(): Promise<void> }> = [];
+
+  afterEach(async () => {
+    vi.useRealTimers();
+    await Promise.all(servers.splice(0).map((server) => server.close()));
+  });
+
+  async function stallingServer() {
+    const server = await startTestServer('stall-body');
+    servers.push(server);
+    return server;
+  }
+
+  function clientOf(baseUrl: string, timeoutMs: number) {
+    return createInternalApiClient({
+      baseUrl,
+      region: 'us-east-1',
+      downstream: 'package',
+      timeoutMs,
+      credentials,
+    });
+  }
+
+  it('fails a call whose body stalls after the headers as a transient timeout', async () => {
+    const server = await stallingServer();
+    const client = clientOf(server.url, 100);
+
+    const call = client.request('GET', '/packages/d-1');
+
+    await expect(call).rejects.toBeInstanceOf(DownstreamError);
+    await expect(call).rejects.toMatchObject({
+      transient: true,
+      downstream: 'package',
+      message: 'GET /packages/d-1 timed out after 100 ms',
+    });
+    expect(server.requests()).toBe(1);
+  });
+
+  it('lets the circuit breaker count a stalled body', async () => {
+    const server = await stallingServer();
+    const client = clientOf(server.url, 100);
+    const downstream = createDownstream(
+      'package',
+      { consecutiveFailures: 2, halfOpenAfterMs: 60_000 },
+      { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, reserveMs: 0 },
+    );
+    const call = () =>
+      downstream.call(
+        () => client.request('GET', '/packages/d-1'),
+        () => 30_000,
+      );
+
+    await expect(call()).rejects.toMatchObject({ transient: true });
+    await expect(call()).rejects.toMatchObject({ transient: true });
+
+    expect(downstream.state()).toBe('open');
+    await expect(call()).rejects.toBeInstanceOf(BrokenCircuitError);
+    expect(server.requests()).toBe(2);
+  });
+
+  it('bounds the body by the same deadline even when fetch does not honour its signal for it', async () => {
+    vi.useFakeTimers();
+    // Headers at once, then a body that never ends, and a fetch that ignores the signal.
+    const endless = new ReadableStream<Uint8Array>({ start: () => undefined });
+    const client = createInternalApiClient({
+      baseUrl: 'https://internal.example.com',
+      region: 'us-east-1',
+      downstream: 'package',
+      timeoutMs: 3_000,
+      credentials,
+      fetch: (async () => new Response(endless, { status: 200 })) as unknown as typeof fetch,
+    });
+    const call = client.request('GET', '/packages/d-1');
+    const outcome = call.then(
+      () => 'answered',
+      (error: unknown) => error,
+    );
+
+    await vi.advanceTimersByTimeAsync(2_999);
+    const early = await Promise.race([outcome, Promise.resolve('pending')]);
+    await vi.advanceTimersByTimeAsync(1);
+
+    expect(early).toBe('pending');
+    expect(await outcome).toMatchObject({
+      transient: true,
+      message: 'GET /packages/d-1 timed out after 3000 ms',
+    });
+  });
+
+  it('bounds a fetch that never answers', async () => {
+    vi.useFakeTimers();
+    const client = createInternalApiClient({
+      baseUrl: 'https://internal.example.com',
+      region: 'us-east-1',
+      downstream: 'package',
+      timeoutMs: 3_000,
+      credentials,
+      fetch: (() => new Promise<Response>(() => undefined)) as unknown as typeof fetch,
+    });
+    const call = client.request('PUT', '/packages/d-1', {});
+    const outcome = call.catch((error: unknown) => error);
+
+    await vi.advanceTimersByTimeAsync(3_000);
+
+    expect(await outcome).toMatchObject({
+      transient: true,
+      message: 'PUT /packages/d-1 timed out after 3000 ms',
+    });
   });
 });

@@ -21,6 +21,7 @@ export interface InternalApiClientOptions {
   region: string;
   /** Name used in errors and metrics for the service being called. */
   downstream: string;
+  /** One deadline for the whole call: connecting, the response headers and its body. */
   timeoutMs: number;
   credentials?: AwsCredentialIdentityProvider;
   fetch?: typeof fetch;
@@ -28,7 +29,10 @@ export interface InternalApiClientOptions {
 
 const TRANSIENT_STATUSES = new Set([408, 429]);
 
-/** Builds the SigV4-signing client; 5xx/408/429/timeouts become transient DownstreamErrors, other 4xx not. */
+/**
+ * Builds the SigV4-signing client; 5xx/408/429, network failures and the deadline (`timeoutMs`, over
+ * connect, headers and body) become transient DownstreamErrors, other 4xx not.
+ */
 export function createInternalApiClient(options: InternalApiClientOptions): InternalApiClient {
   const signer = new SignatureV4({
     service: 'execute-api',
@@ -60,25 +64,38 @@ export function createInternalApiClient(options: InternalApiClientOptions): Inte
         body: payload,
       };
       const signed = await signer.sign(request);
+      // One deadline for the whole exchange: connecting, the headers and the body. A body read after
+      // the timer, or outside it, could stall for as long as the server likes.
+      const deadline = new AbortController();
+      const timer = setTimeout(
+        () => deadline.abort(new DOMException(`no answer within ${options.timeoutMs} ms`, 'TimeoutError')),
+        options.timeoutMs,
+      );
       let response: Response;
+      let text: string;
       try {
-        response = await doFetch(url, {
-          method,
-          headers: signed.headers,
-          body: payload,
-          signal: AbortSignal.timeout(options.timeoutMs),
-        });
+        response = await untilAborted(
+          doFetch(url, { method, headers: signed.headers, body: payload, signal: deadline.signal }),
+          deadline.signal,
+        );
+        text = await untilAborted(response.text(), deadline.signal);
       } catch (error) {
+        // Connection refused or reset, a body cut off, the deadline: all worth another attempt, so
+        // all transient, and the breaker counts them like a 503.
+        const reason = deadline.signal.aborted
+          ? `timed out after ${options.timeoutMs} ms`
+          : `failed: ${error instanceof Error ? error.message : String(error)}`;
         throw new DownstreamError(
           options.downstream,
-          `${method} ${url.pathname} failed: ${error instanceof Error ? error.message : String(error)}`,
+          `${method} ${url.pathname} ${reason}`,
           true,
           undefined,
           undefined,
           error,
         );
+      } finally {
+        clearTimeout(timer);
       }
-      const text = await response.text();
       const parsed = parseJson(text);
       if (response.ok) return { status: response.status, body: parsed as T };
       const problem =
@@ -92,6 +109,20 @@ export function createInternalApiClient(options: InternalApiClientOptions): Inte
       );
     },
   };
+}
+
+/**
+ * Settles with `work`, or rejects once `signal` aborts: a `fetch` that does not honour its signal, or
+ * not for the body (an instrumented or injected one), cannot hold the caller past the deadline either.
+ */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([work, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
 }
 
 function parseJson(text: string): unknown {

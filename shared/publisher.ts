@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   type EventBridgeClient,
   PutEventsCommand,
@@ -13,23 +14,44 @@ export interface OutgoingEvent {
   detailType: string;
   schemaVersion: string;
   data: Record<string, unknown>;
+  /**
+   * `metadata.eventId`: names the logical event and stays the same however often it is published
+   * (an outbox flushed twice, a retried call), so consumers deduplicate on it. EventBridge's envelope
+   * `id` changes on every PutEvents and cannot serve.
+   */
+  eventId: string;
+  /** `metadata.occurredAt`: when the fact happened, fixed with the event (defaults to publish time). */
+  occurredAt?: string;
   /** The id of the event or request that caused this one. */
   causationId?: string;
   resources?: string[];
 }
 
-/** An event of the catalog: its source and schema version come from `events/catalog.ts`. */
+/** The identity of an event that is published again: its id, its time and what caused it. */
+export interface EventIdentity {
+  eventId?: string | undefined;
+  occurredAt?: string | undefined;
+  causationId?: string | undefined;
+}
+
+/**
+ * An event of the catalog: its source and schema version come from `events/catalog.ts`. Without an
+ * `eventId` it gets a new one: right for an event published once, from one call; an event that may be
+ * published again (an outbox) must carry the id it was stored with.
+ */
 export function catalogEvent(
   detailType: DetailType,
   data: Record<string, unknown>,
-  causationId?: string,
+  identity: EventIdentity = {},
 ): OutgoingEvent {
   return {
     source: sourceOf(detailType),
     detailType,
     schemaVersion: schemaVersionOf(detailType),
     data,
-    ...(causationId === undefined ? {} : { causationId }),
+    eventId: identity.eventId ?? randomUUID(),
+    ...(identity.occurredAt === undefined ? {} : { occurredAt: identity.occurredAt }),
+    ...(identity.causationId === undefined ? {} : { causationId: identity.causationId }),
   };
 }
 
@@ -57,19 +79,21 @@ export function createEventPublisher(client: EventBridgeClient, busName: string)
     async publish(events) {
       const correlationId = currentCorrelationId();
       // EventBridge's `time` has whole seconds: consumers order events of one second by this.
-      const occurredAt = new Date().toISOString();
+      const publishedAt = new Date().toISOString();
       const entries: PutEventsRequestEntry[] = events.map((event) => ({
         EventBusName: busName,
         Source: event.source,
         DetailType: event.detailType,
         Resources: event.resources,
+        ...(event.occurredAt === undefined ? {} : { Time: new Date(event.occurredAt) }),
         Detail: JSON.stringify({
           ...event.data,
           metadata: {
+            eventId: event.eventId,
             correlationId,
             ...(event.causationId ? { causationId: event.causationId } : {}),
             schemaVersion: event.schemaVersion,
-            occurredAt,
+            occurredAt: event.occurredAt ?? publishedAt,
           },
         }),
       }));

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { failureReasonSchema } from '../../events/schemas.ts';
+import { failureReasonSchema, rescheduleRejectionReasonSchema } from '../../events/schemas.ts';
 import {
   DEADLINE_AFTER_PICKUP_ISSUE,
   DELIVERY_REQUEST_FIELDS,
@@ -22,10 +22,36 @@ export const ScheduleDeliveryBody = z.object({
   deliveryEta: isoDateTime,
 });
 
+/** The scheduler's id of one reschedule request: the Delivery service decides each once. */
+const RequestId = z.string().min(1).max(128);
+
+/** The whole new plan with the drone booked for it (the deadline rule is the core's: a 422). */
 export const RescheduleDeliveryBody = z.object({
-  pickupTime: isoDateTime.optional(),
-  deadline: isoDateTime.optional(),
-  dropoff: LocationInput.optional(),
+  requestId: RequestId,
+  pickupTime: isoDateTime,
+  deadline: isoDateTime,
+  dropoff: LocationInput,
+  droneId: z.string().min(1).max(128),
+  pickupEta: isoDateTime,
+  deliveryEta: isoDateTime,
+});
+
+export const RejectRescheduleBody = z.object({
+  requestId: RequestId,
+  reason: rescheduleRejectionReasonSchema,
+  detail: z.string().max(1000).optional(),
+  /** What the client asked to change, as it asked. */
+  change: z.object({
+    pickupTime: isoDateTime.optional(),
+    deadline: isoDateTime.optional(),
+    dropoff: LocationInput.optional(),
+  }),
+});
+
+/** A Requested delivery waits for a free drone until `until` (no event: a status detail only). */
+export const WaitingBody = z.object({
+  for: z.literal('drone'),
+  until: isoDateTime,
 });
 
 export const FailDeliveryBody = z.object({

@@ -6,7 +6,8 @@ import { transitionDeps } from './deps.ts';
 import { RescheduleDeliveryBody } from './internal-schemas.ts';
 import { deliveryIdOf } from './params.ts';
 
-// Internal `PUT /deliveries/{deliveryId}/reschedule`: new times or drop-off; the delivery waits to be scheduled again.
+// Internal `PUT /deliveries/{deliveryId}/reschedule`: the new plan with its re-booked drone, applied
+// at once (Rescheduled); emits DeliveryRescheduled once per requestId.
 
 const deps = transitionDeps();
 

@@ -6,7 +6,7 @@ import { transitionDeps } from './deps.ts';
 import { ScheduleDeliveryBody } from './internal-schemas.ts';
 import { deliveryIdOf } from './params.ts';
 
-// Internal `PUT /deliveries/{deliveryId}/schedule`: the drone is assigned; emits DeliveryCreated or DeliveryRescheduled.
+// Internal `PUT /deliveries/{deliveryId}/schedule`: the first drone assignment; emits DeliveryCreated once.
 
 const deps = transitionDeps();
 

@@ -26,6 +26,8 @@ export const DeliveryStatus = z
     pickupEta: isoDateTime.optional(),
     deliveryEta: isoDateTime.optional(),
     failureReason: z.string().optional(),
+    /** While a Requested delivery waits for a free drone: until when one leaving could meet the deadline. */
+    waiting: z.strictObject({ for: z.literal('drone'), until: isoDateTime }).optional(),
     createdAt: isoDateTime,
     updatedAt: isoDateTime,
   })

@@ -17,7 +17,8 @@ export const handler = sqsHandler(
   async (event) => {
     const outcome = await trackDroneEvent(deps, event);
     logger.info('drone event tracked', {
-      eventId: event.envelope.id,
+      eventId: event.eventId,
+      envelopeId: event.envelope.id,
       detailType: event.detailType,
       droneId: event.detail.droneId,
       deliveryId: event.detail.deliveryId,

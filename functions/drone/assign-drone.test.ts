@@ -1,8 +1,15 @@
-import { DynamoDBDocumentClient, GetCommand, ScanCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  ScanCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { apiEvent, lambdaContext } from '../../test/support/lambda.ts';
 import { handler } from './assign-drone.ts';
+import { DISPATCH_INDEX } from './core/keys.ts';
 import {
   assignment,
   assignmentItem,
@@ -10,6 +17,7 @@ import {
   drone,
   droneItem,
   near,
+  profileItemOf,
 } from './test-support/fixtures.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -32,21 +40,25 @@ function assign(deliveryId: string, body: unknown, headers?: Record<string, stri
 }
 
 describe('PUT /drones/assignments/{deliveryId}', () => {
-  it('assigns the nearest capable drone and answers its ETAs', async () => {
+  it('books the nearest capable drone found by cell, without a Scan, and answers its window', async () => {
     ddb.on(GetCommand).resolves({});
-    ddb.on(ScanCommand).resolves({
-      Items: [droneItem(drone('drone-far', { position: near(8) })), droneItem(drone('drone-near'))],
+    ddb.on(QueryCommand, { IndexName: DISPATCH_INDEX }).resolves({
+      Items: [profileItemOf(drone('drone-far', { position: near(8) })), profileItemOf(drone('drone-near'))],
     });
+    ddb.on(QueryCommand, { ConsistentRead: true }).resolves({ Items: [] });
     ddb.on(TransactWriteCommand).resolves({});
     const response = await assign('d-1', assignmentRequest());
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body ?? '')).toEqual({
       deliveryId: 'd-1',
       droneId: 'drone-near',
-      pickupEta: expect.any(String),
+      pickupEta: '2030-01-01T10:00:00.000Z',
       deliveryEta: expect.any(String),
+      departAt: expect.any(String),
+      freeAt: expect.any(String),
     });
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    expect(ddb.commandCalls(ScanCommand)).toHaveLength(0);
   });
 
   it('answers the existing assignment to a repeated request without writing', async () => {
@@ -61,13 +73,47 @@ describe('PUT /drones/assignments/{deliveryId}', () => {
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
 
-  it('refuses with 422 no-drone-available when no drone has the battery', async () => {
+  it('refuses with 422 no-drone-available, saying when a drone is free and until when waiting helps', async () => {
     ddb.on(GetCommand).resolves({});
-    ddb.on(ScanCommand).resolves({ Items: [droneItem(drone('drone-low', { batteryPercent: 15 }))] });
+    ddb
+      .on(QueryCommand, { IndexName: DISPATCH_INDEX })
+      .resolves({ Items: [profileItemOf(drone('drone-busy'))] });
+    ddb.on(QueryCommand, { ConsistentRead: true }).resolves({
+      Items: [
+        {
+          pk: 'DRONE#drone-busy',
+          sk: 'BOOKING#2030-01-01T09:00:00.000Z#d-0',
+          droneId: 'drone-busy',
+          deliveryId: 'd-0',
+          departAt: '2030-01-01T09:00:00.000Z',
+          pickupEta: '2030-01-01T09:05:00.000Z',
+          deliveryEta: '2030-01-01T09:30:00.000Z',
+          freeAt: '2030-01-01T13:00:00.000Z',
+        },
+      ],
+    });
     const response = await assign('d-1', assignmentRequest());
     expect(response.statusCode).toBe(422);
-    expect(JSON.parse(response.body ?? '').type).toMatch(/no-drone-available$/);
+    const problem = JSON.parse(response.body ?? '');
+    expect(problem).toMatchObject({
+      type: expect.stringMatching(/no-drone-available$/),
+      status: 422,
+      retryAt: '2030-01-01T13:00:00.000Z',
+      latestDeparture: expect.stringMatching(/^2030-01-01T11:5\d:/),
+    });
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('refuses with 422 and nothing to wait for when no drone near can carry the package', async () => {
+    ddb.on(GetCommand).resolves({});
+    ddb
+      .on(QueryCommand, { IndexName: DISPATCH_INDEX })
+      .resolves({ Items: [profileItemOf(drone('drone-small'))] });
+    const response = await assign('d-1', assignmentRequest({ weightKg: 9 }));
+    expect(response.statusCode).toBe(422);
+    const problem = JSON.parse(response.body ?? '');
+    expect(problem).not.toHaveProperty('retryAt');
+    expect(problem).not.toHaveProperty('latestDeparture');
   });
 
   it('refuses with 409 drone-in-flight to change a delivery whose package is aboard', async () => {

@@ -1,5 +1,10 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DETAIL_TYPES, SOURCES } from '../../events/catalog.ts';
@@ -43,6 +48,26 @@ function assignedDrone(lastTelemetryAt?: string) {
     ...(lastTelemetryAt ? { lastTelemetryAt } : {}),
   });
   ddb.on(GetCommand).resolves({ Item: droneItem(record) });
+}
+
+/** The outbox a first copy of the report stored. */
+function storedBatch() {
+  return [
+    {
+      eventId: 'stored-1',
+      detailType: 'DronePositionChanged' as const,
+      data: {
+        droneId: 'drone-7',
+        deliveryId: 'd-1',
+        location: near(0.5, 0, 120),
+        batteryPercent: 88,
+        speedMps: 20,
+        recordedAt,
+      },
+      correlationId: 'corr-first',
+      occurredAt: recordedAt,
+    },
+  ];
 }
 
 function publishedEvents() {
@@ -95,13 +120,51 @@ describe('POST /drones/{droneId}/telemetry', () => {
     expect(bus.calls()).toHaveLength(0);
   });
 
-  it('answers 500 without detail when the bus refuses the events', async () => {
+  it('answers 503 without detail when the bus refuses the events, the status change stored and marked', async () => {
     assignedDrone();
     ddb.on(TransactWriteCommand).resolves({});
     bus.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure' }] });
-    const response = await telemetry('drone-7', report());
-    expect(response.statusCode).toBe(500);
+    const response = await telemetry('drone-7', report({ deliveryId: 'd-1', status: 'HeadedToPickup' }));
+    expect(response.statusCode).toBe(503);
     expect(response.body).not.toMatch(/InternalFailure/);
+    const update = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Update;
+    expect(update?.UpdateExpression).toContain('outboxKey = :outboxKey');
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it('writes the events with the report and publishes them under the stored eventIds', async () => {
+    assignedDrone();
+    ddb.on(TransactWriteCommand).resolves({});
+    bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }, { EventId: '2' }] });
+    await telemetry('drone-7', report({ deliveryId: 'd-1', status: 'HeadedToPickup' }));
+    const update = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Update;
+    const stored = update?.ExpressionAttributeValues?.[':outbox'] as Array<{ eventId: string }>;
+    const published = publishedEvents().map((entry) => JSON.parse(entry.Detail ?? '{}').metadata.eventId);
+    expect(published).toEqual(stored.map((event) => event.eventId));
+    expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
+      UpdateExpression: 'REMOVE outboxKey, outboxShard, outboxSince',
+      ExpressionAttributeValues: { ':key': update?.ExpressionAttributeValues?.[':outboxKey'] },
+    });
+  });
+
+  it('publishes a repeated report from what was stored, under the same eventIds', async () => {
+    const first = storedBatch();
+    const record = drone('drone-7', {
+      state: 'HeadedToPickup',
+      deliveryId: 'd-1',
+      lastTelemetryAt: recordedAt,
+      outbox: first,
+    });
+    ddb.on(GetCommand).resolves({ Item: droneItem(record) });
+    bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
+    const response = await telemetry('drone-7', report({ location: near(9) }));
+    expect(response.statusCode).toBe(202);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    const details = publishedEvents().map((entry) => JSON.parse(entry.Detail ?? '{}'));
+    expect(details.map((detail) => detail.metadata)).toEqual([
+      expect.objectContaining({ eventId: 'stored-1', correlationId: 'corr-first' }),
+    ]);
+    expect(details[0]?.location).toEqual(near(0.5, 0, 120));
   });
 
   it('refuses a battery over 100 % with 400 and writes nothing', async () => {

@@ -1,6 +1,7 @@
 import { documentClient } from '../../shared/clients/dynamodb.ts';
 import { eventBridgeClient } from '../../shared/clients/eventbridge.ts';
 import { loadConfig, requiredString } from '../../shared/config.ts';
+import { currentCorrelationId } from '../../shared/correlation.ts';
 import { ValidationError } from '../../shared/errors.ts';
 import { type ApiEvent, json, parseJsonBody, validate } from '../../shared/http.ts';
 import { httpHandler } from '../../shared/middleware/stacks.ts';
@@ -25,7 +26,11 @@ export async function core(event: ApiEvent) {
       { path: '/recordedAt', message: 'must not be later than now' },
     ]);
   }
-  const outcome = await ingestTelemetry({ store, publisher }, droneId, telemetry);
+  const outcome = await ingestTelemetry(
+    { store, publisher, now: () => new Date(), correlationId: currentCorrelationId() },
+    droneId,
+    telemetry,
+  );
   return json(202, { droneId, accepted: outcome !== 'stale' });
 }
 

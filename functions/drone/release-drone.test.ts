@@ -18,24 +18,47 @@ function release(deliveryId: string) {
   );
 }
 
-function stored(state: 'Assigned' | 'HeadedToDropoff') {
+/** The delivery booked on drone-7, which is `state` (holding the delivery unless Idle). */
+function stored(state: 'Idle' | 'HeadedToPickup' | 'HeadedToDropoff') {
   ddb
     .on(GetCommand, { Key: { pk: 'ASSIGNMENT#d-1', sk: 'ASSIGNMENT' } })
     .resolves({ Item: assignmentItem(assignment('d-1', 'drone-7')) });
   ddb
     .on(GetCommand, { Key: { pk: 'DRONE#drone-7', sk: 'DRONE' } })
-    .resolves({ Item: droneItem(drone('drone-7', { state, deliveryId: 'd-1' })) });
+    .resolves({ Item: droneItem(drone('drone-7', state === 'Idle' ? {} : { state, deliveryId: 'd-1' })) });
 }
 
+const transactItems = () => ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+
 describe('DELETE /drones/assignments/{deliveryId}', () => {
-  it('frees the drone and deletes the assignment in one transaction', async () => {
-    stored('Assigned');
+  it('deletes the assignment and its booking, not flown yet, in one transaction', async () => {
+    stored('Idle');
     ddb.on(TransactWriteCommand).resolves({});
     const response = await release('d-1');
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body ?? '')).toEqual({ deliveryId: 'd-1', released: true });
-    const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-    expect(items.map((item) => Object.keys(item)[0])).toEqual(['Update', 'Delete']);
+    expect(transactItems().map((item) => Object.keys(item)[0])).toEqual(['Delete', 'Delete']);
+    expect(transactItems()[1]?.Delete).toMatchObject({
+      Key: { pk: 'DRONE#drone-7', sk: 'BOOKING#2030-01-01T09:58:00.000Z#d-1' },
+      ConditionExpression: 'attribute_not_exists(tookOffAt)',
+    });
+  });
+
+  it('turns back a drone on its way to the pickup in the same transaction', async () => {
+    stored('HeadedToPickup');
+    ddb.on(TransactWriteCommand).resolves({});
+    const response = await release('d-1');
+    expect(response.statusCode).toBe(200);
+    expect(transactItems().map((item) => Object.keys(item)[0])).toEqual([
+      'Delete',
+      'Delete',
+      'Update',
+      'Update',
+    ]);
+    expect(transactItems()[2]?.Update).toMatchObject({
+      Key: { pk: 'DRONE#drone-7', sk: 'DRONE' },
+      ExpressionAttributeValues: { ':next': 'Returning', ':deliveryId': 'd-1' },
+    });
   });
 
   it('answers released false for an unknown delivery', async () => {
@@ -54,7 +77,7 @@ describe('DELETE /drones/assignments/{deliveryId}', () => {
   });
 
   it('answers 503 when the drone keeps changing under the release', async () => {
-    stored('Assigned');
+    stored('HeadedToPickup');
     ddb
       .on(TransactWriteCommand)
       .rejects(Object.assign(new Error('cancelled'), { name: 'TransactionCanceledException' }));

@@ -5,7 +5,7 @@ import { loadConfig, requiredString } from '../../shared/config.ts';
 import { createInternalApiClient } from '../../shared/internal-api.ts';
 import { invocationHandler } from '../../shared/middleware/stacks.ts';
 import { logger } from '../../shared/observability.ts';
-import { runSimulator, type SimulatorRun, type TelemetrySink } from './core/simulator.ts';
+import { listFlightWork, runSimulator, type SimulatorRun, type TelemetrySink } from './core/simulator.ts';
 import { createDroneStore } from './core/store.ts';
 
 const config = loadConfig({
@@ -34,11 +34,11 @@ export const sendTelemetry: TelemetrySink = async (droneId, report) => {
   await telemetryApi.request('POST', `/drones/${encodeURIComponent(droneId)}/telemetry`, report);
 };
 
-/** The scheduled run: flies the active drones until the invocation's time is nearly spent. */
+/** The scheduled run: flies the drones and takes off the due ones until the invocation's time is nearly spent. */
 export async function core(_event: unknown, context: Context): Promise<SimulatorRun> {
   const run = await runSimulator(
     {
-      listActiveDrones: () => store.listActiveDrones(),
+      listWork: (now) => listFlightWork(store, now),
       sendTelemetry,
       now: () => new Date(),
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

@@ -18,21 +18,54 @@ afterEach(() => {
 });
 
 const [CREATED] = loadFixture('events/fixtures/DeliveryCreated.json');
+const [IN_TRANSIT] = loadFixture('events/fixtures/DeliveryInTransit.json');
+const [RESCHEDULE_REJECTED] = loadFixture('events/fixtures/DeliveryRescheduleRejected.json');
 
 describe('record-event handler', () => {
-  it('writes the event and its owner in one transaction, the event conditionally', async () => {
+  it('writes the marker, the entry and the owner in one transaction, marker and entry conditionally', async () => {
     dynamo.on(TransactWriteCommand).resolves({});
 
     const result = await recordEvent(sqsEvent([sqsRecord(CREATED)]), lambdaContext());
 
     expect(result.batchItemFailures).toEqual([]);
     const items = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-    expect(items[0]?.Put?.ConditionExpression).toBe('attribute_not_exists(pk)');
-    expect(items[0]?.Put?.Item).toMatchObject({
+    expect(items.map((item) => item.Put?.ConditionExpression)).toEqual([
+      'attribute_not_exists(pk)',
+      'attribute_not_exists(pk)',
+      undefined,
+    ]);
+    expect(items[0]?.Put?.Item).toMatchObject({ sk: `EVENTID#${CREATED?.id}` });
+    expect(items[1]?.Put?.Item).toMatchObject({
       sk: `EVENT#${CREATED?.time}#${CREATED?.id}`,
       type: 'DeliveryCreated',
     });
-    expect(items[1]?.Put?.Item).toMatchObject({ sk: 'OWNER', accountId: 'acct-demo' });
+    expect(items[2]?.Put?.Item).toMatchObject({ sk: 'OWNER', accountId: 'acct-demo' });
+  });
+
+  it('keeps the stored owner for an event that names no account', async () => {
+    dynamo.on(TransactWriteCommand).resolves({});
+    const { accountId: _none, ...detail } = (IN_TRANSIT?.detail ?? {}) as Record<string, unknown>;
+
+    const result = await recordEvent(sqsEvent([sqsRecord({ ...IN_TRANSIT, detail })]), lambdaContext());
+
+    expect(result.batchItemFailures).toEqual([]);
+    const items = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(items.map((item) => item.Put?.Item?.sk)).not.toContain('OWNER');
+    expect(items).toHaveLength(2);
+  });
+
+  it('records a refused reschedule with its reason and change, under its owner', async () => {
+    dynamo.on(TransactWriteCommand).resolves({});
+
+    const result = await recordEvent(sqsEvent([sqsRecord(RESCHEDULE_REJECTED)]), lambdaContext());
+
+    expect(result.batchItemFailures).toEqual([]);
+    const items = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(items[1]?.Put?.Item).toMatchObject({
+      type: 'DeliveryRescheduleRejected',
+      data: { reason: 'NoDroneAvailable', change: { dropoff: { latitude: 47.9 } } },
+    });
+    expect(items[2]?.Put?.Item).toMatchObject({ sk: 'OWNER', accountId: 'acct-demo' });
   });
 
   it('acknowledges a repeated event without error', async () => {
@@ -46,6 +79,46 @@ describe('record-event handler', () => {
     const result = await recordEvent(sqsEvent([sqsRecord(CREATED)]), lambdaContext());
 
     expect(result.batchItemFailures).toEqual([]);
+  });
+
+  it('tries again when a concurrent copy of the event cancelled the transaction, and finds it recorded', async () => {
+    const cancelled = (codes: string[]) =>
+      Object.assign(new Error('cancelled'), {
+        name: 'TransactionCanceledException',
+        CancellationReasons: codes.map((Code) => ({ Code })),
+      });
+    dynamo
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled(['TransactionConflict', 'None', 'None']))
+      .rejectsOnce(cancelled(['ConditionalCheckFailed', 'None', 'None']));
+
+    const result = await recordEvent(sqsEvent([sqsRecord(CREATED)]), lambdaContext());
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(2);
+  });
+
+  it('fails the record whose transaction keeps conflicting, after five attempts', async () => {
+    const conflict = Object.assign(new Error('cancelled'), {
+      name: 'TransactionCanceledException',
+      CancellationReasons: [{ Code: 'TransactionConflict' }, { Code: 'None' }, { Code: 'None' }],
+    });
+    dynamo
+      .on(TransactWriteCommand)
+      .rejectsOnce(conflict)
+      .rejectsOnce(conflict)
+      .rejectsOnce(conflict)
+      .rejectsOnce(conflict)
+      .rejectsOnce(conflict)
+      .resolves({});
+
+    const result = await recordEvent(
+      sqsEvent([sqsRecord(CREATED, { messageId: 'm-1' }), sqsRecord(IN_TRANSIT, { messageId: 'm-2' })]),
+      lambdaContext(),
+    );
+
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(6);
   });
 
   it('fails only the record that is not a delivery event', async () => {

@@ -20,7 +20,8 @@ export const handler = sqsHandler(
   async (event) => {
     const recorded = await recordEvent(store, event);
     logger.info(recorded ? 'delivery event recorded' : 'delivery event already recorded', {
-      eventId: event.envelope.id,
+      eventId: event.eventId,
+      envelopeId: event.envelope.id,
       detailType: event.detailType,
       deliveryId: event.detail.deliveryId,
     });

@@ -13,6 +13,7 @@ afterEach(() => {
 });
 
 const [CREATED] = loadFixture('events/fixtures/DeliveryCreated.json');
+const [RESCHEDULE_REJECTED] = loadFixture('events/fixtures/DeliveryRescheduleRejected.json');
 
 function subscriptionsAnswer(items: unknown[]) {
   return vi
@@ -49,6 +50,22 @@ describe('send-notifications handler', () => {
     });
     const updates = dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input.UpdateExpression);
     expect(updates).toEqual([expect.stringContaining('recordedMessage'), expect.stringContaining('#status')]);
+  });
+
+  it("tells a subscriber that the delivery's change was refused", async () => {
+    subscriptionsAnswer([{ subscriptionId: 'sub-1', channel: 'sms', target: '+14155550123' }]);
+    dynamo.on(PutCommand).resolves({});
+    dynamo.on(UpdateCommand).resolves({});
+
+    const result = await handler(sqsEvent([sqsRecord(RESCHEDULE_REJECTED)]), lambdaContext());
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(dynamo.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({
+      pk: `SENT#${RESCHEDULE_REJECTED?.id}#sub-1`,
+      text: expect.stringMatching(
+        /was refused: no drone is free for the new plan\. Its plan is unchanged\.$/,
+      ),
+    });
   });
 
   it('sends nothing for a message already sent', async () => {

@@ -70,7 +70,8 @@ export const handler = sqsHandler(
   async (event, _record, context) => {
     const summary = await sendNotifications(deps, event, () => context.getRemainingTimeInMillis());
     logger.info('delivery event notified', {
-      eventId: event.envelope.id,
+      eventId: event.eventId,
+      envelopeId: event.envelope.id,
       detailType: event.detailType,
       deliveryId: event.detail.deliveryId,
       ...summary,

@@ -10,10 +10,6 @@ const dynamo = mockClient(DynamoDBDocumentClient);
 const sqs = mockClient(SQSClient);
 let fetchSpy: MockInstance<typeof fetch>;
 
-function stageAnswer(stage: string) {
-  return new Response(JSON.stringify({ deliveryId: 'd1', accountId: 'acct-1', stage }), { status: 200 });
-}
-
 function del(options: Parameters<typeof apiEvent>[0] = {}) {
   return handler(
     apiEvent({
@@ -27,18 +23,24 @@ function del(options: Parameters<typeof apiEvent>[0] = {}) {
   );
 }
 
+function requestItem(stage?: string) {
+  return {
+    deliveryId: 'd1',
+    accountId: 'acct-1',
+    requestId: 'r1',
+    request: scheduleRequest(),
+    createdAt: '2026-11-30T00:00:00.000Z',
+    updatedAt: '2026-11-30T00:00:00.000Z',
+    ...(stage === undefined ? {} : { stage }),
+  };
+}
+
 beforeEach(() => {
-  fetchSpy = vi.spyOn(globalThis, 'fetch').mockImplementation(async () => stageAnswer('Scheduled'));
-  dynamo.on(GetCommand).resolves({
-    Item: {
-      deliveryId: 'd1',
-      accountId: 'acct-1',
-      requestId: 'r1',
-      request: scheduleRequest(),
-      createdAt: '2026-11-30T00:00:00.000Z',
-      updatedAt: '2026-11-30T00:00:00.000Z',
-    },
-  });
+  // Any internal service the handler might call answers 503: ingest must not call one at all.
+  fetchSpy = vi
+    .spyOn(globalThis, 'fetch')
+    .mockImplementation(async () => new Response('{}', { status: 503 }));
+  dynamo.on(GetCommand).resolves({ Item: requestItem('Scheduled') });
   sqs.on(SendMessageCommand).resolves({ MessageId: 'm1' });
 });
 
@@ -49,9 +51,10 @@ afterEach(() => {
 });
 
 describe('DELETE /v1/deliveries/{deliveryId}', () => {
-  it('enqueues a cancel and answers 202 with the current stage', async () => {
+  it('enqueues a cancel and answers 202 with the stage it knows, calling no other service', async () => {
     const response = await del();
 
+    expect(fetchSpy).not.toHaveBeenCalled();
     expect(response.statusCode).toBe(202);
     expect(JSON.parse(response.body ?? '{}')).toEqual({ deliveryId: 'd1', stage: 'Scheduled' });
     const sent = sqs.commandCalls(SendMessageCommand)[0]?.args[0].input;
@@ -62,7 +65,7 @@ describe('DELETE /v1/deliveries/{deliveryId}', () => {
   it.each(['InTransit', 'Completed', 'Cancelled', 'Failed'])(
     'answers 409 for a delivery %s',
     async (stage) => {
-      fetchSpy.mockImplementation(async () => stageAnswer(stage));
+      dynamo.on(GetCommand).resolves({ Item: requestItem(stage) });
 
       const response = await del();
 
@@ -88,12 +91,23 @@ describe('DELETE /v1/deliveries/{deliveryId}', () => {
     expect(fetchSpy).not.toHaveBeenCalled();
   });
 
-  it('answers 503 when the Delivery service cannot tell the stage', async () => {
-    fetchSpy.mockImplementation(async () => new Response('{}', { status: 502 }));
+  it('answers a retry-safe 503 when the queue fails: a cancel is accepted only once enqueued', async () => {
+    sqs.on(SendMessageCommand).rejects(new Error('throttled'));
 
     const response = await del();
 
     expect(response.statusCode).toBe(503);
-    expect(sqs.calls()).toHaveLength(0);
+    expect(response.body).not.toContain('throttled');
+  });
+
+  it('sends a schedule that has not started ahead of the cancel', async () => {
+    dynamo.on(GetCommand).resolves({ Item: { ...requestItem(), sweepAt: '2026-11-30T00:01:00.000Z' } });
+
+    await del();
+
+    const operations = sqs
+      .commandCalls(SendMessageCommand)
+      .map((call) => JSON.parse(call.args[0].input.MessageBody ?? '{}').operation);
+    expect(operations).toEqual(['schedule', 'cancel']);
   });
 });

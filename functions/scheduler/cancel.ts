@@ -1,33 +1,27 @@
-import type { Context } from 'aws-lambda';
 import { currentCorrelationId } from '../../shared/correlation.ts';
 import { type ApiEvent, type ApiResult, callerOf, json, validate } from '../../shared/http.ts';
 import { httpHandler } from '../../shared/middleware/stacks.ts';
 import { cancelDelivery } from './core/ingest.ts';
-import { createSchedulerServices } from './core/services.ts';
-import { SCHEDULER_RESILIENCE } from './core/settings.ts';
-import { loadSchedulerConfig, schedulerAdapters } from './deps.ts';
+import { ingestAdapters, loadIngestConfig } from './deps.ts';
 import { DeliveryIdParam } from './schemas.ts';
 
-// DELETE /v1/deliveries/{deliveryId}: accept a cancellation (ARCHITECTURE §3, §5.6).
+// DELETE /v1/deliveries/{deliveryId}: accept a cancellation (docs/architecture.md §3, §5.6).
 
-const config = loadSchedulerConfig();
-const adapters = schedulerAdapters(config, SCHEDULER_RESILIENCE.ingest);
+const adapters = ingestAdapters(loadIngestConfig());
 
 /** Validates the path, then hands the cancellation to the ingest logic. */
-export async function core(event: ApiEvent, context: Context): Promise<ApiResult> {
+export async function core(event: ApiEvent): Promise<ApiResult> {
   const caller = callerOf(event);
   const deliveryId = validate(
     DeliveryIdParam,
     event.pathParameters?.deliveryId,
     'The delivery id is invalid.',
   );
-  const accepted = await cancelDelivery(
-    {
-      ...adapters,
-      services: createSchedulerServices(adapters.downstreams, () => context.getRemainingTimeInMillis()),
-    },
-    { caller, deliveryId, correlationId: currentCorrelationId() },
-  );
+  const accepted = await cancelDelivery(adapters, {
+    caller,
+    deliveryId,
+    correlationId: currentCorrelationId(),
+  });
   return json(202, accepted, { location: `/v1/deliveries/${deliveryId}` });
 }
 

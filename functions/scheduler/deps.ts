@@ -2,14 +2,27 @@ import { randomUUID } from 'node:crypto';
 import { documentClient } from '../../shared/clients/dynamodb.ts';
 import { sqsClient } from '../../shared/clients/sqs.ts';
 import { loadConfig, requiredString } from '../../shared/config.ts';
-import { createRequestQueue } from './core/messages.ts';
+import { createRequestQueue, createWaitQueue } from './core/messages.ts';
 import { createDownstreamSet } from './core/services.ts';
 import type { CallerResilience } from './core/settings.ts';
 import { createSchedulerStore } from './core/store.ts';
 
 // The adapters the scheduler handlers build once at module load (cold start).
 
-/** Configuration of the functions that call the internal APIs; a missing variable fails the cold start by name. */
+/** Configuration of the functions that only use the scheduler's table; a missing variable fails the cold start by name. */
+export function loadTableConfig() {
+  return loadConfig({ TABLE_NAME: requiredString() });
+}
+
+/**
+ * Configuration of the ingest handlers and the sweeper: their table and the `delivery-requests`
+ * queue, and nothing else (they call no other service, so they have no internal API URL).
+ */
+export function loadIngestConfig() {
+  return { ...loadTableConfig(), ...loadConfig({ REQUESTS_QUEUE_URL: requiredString() }) };
+}
+
+/** Configuration of the functions that call the internal APIs. */
 export function loadCallerConfig() {
   return loadConfig({
     TABLE_NAME: requiredString(),
@@ -18,9 +31,39 @@ export function loadCallerConfig() {
   });
 }
 
-/** Configuration of the functions that also use the `delivery-requests` queue (ingest and workflow). */
+/**
+ * Configuration of the workflow: it calls the internal APIs, delays its own queue's redeliveries
+ * and puts schedules waiting for a drone on the `delivery-waits` queue.
+ */
 export function loadSchedulerConfig() {
-  return { ...loadCallerConfig(), ...loadConfig({ REQUESTS_QUEUE_URL: requiredString() }) };
+  return {
+    ...loadCallerConfig(),
+    ...loadConfig({ REQUESTS_QUEUE_URL: requiredString(), WAITS_QUEUE_URL: requiredString() }),
+  };
+}
+
+/** Configuration of the waits forwarder: the two queues, and nothing else. */
+export function loadForwarderConfig() {
+  return loadConfig({ REQUESTS_QUEUE_URL: requiredString(), WAITS_QUEUE_URL: requiredString() });
+}
+
+/** Both queues and a clock: everything the waits forwarder uses. */
+export function forwarderAdapters(config: ReturnType<typeof loadForwarderConfig>) {
+  return {
+    requests: createRequestQueue(sqsClient, config.REQUESTS_QUEUE_URL),
+    waits: createWaitQueue(sqsClient, config.WAITS_QUEUE_URL),
+    now: () => new Date(),
+  };
+}
+
+/** Store, queue, clock and id source: everything the ingest may use. */
+export function ingestAdapters(config: ReturnType<typeof loadIngestConfig>) {
+  return {
+    store: createSchedulerStore(documentClient, config.TABLE_NAME),
+    queue: createRequestQueue(sqsClient, config.REQUESTS_QUEUE_URL),
+    now: () => new Date(),
+    newId: () => randomUUID(),
+  };
 }
 
 /** Store and downstream clients (with their breakers) over the shared AWS clients. */
@@ -38,7 +81,7 @@ export function callerAdapters(config: ReturnType<typeof loadCallerConfig>, resi
   };
 }
 
-/** The caller adapters plus the queue and an id source. */
+/** The caller adapters plus the requests queue and the waits queue. */
 export function schedulerAdapters(
   config: ReturnType<typeof loadSchedulerConfig>,
   resilience: CallerResilience,
@@ -46,6 +89,6 @@ export function schedulerAdapters(
   return {
     ...callerAdapters(config, resilience),
     queue: createRequestQueue(sqsClient, config.REQUESTS_QUEUE_URL),
-    newId: () => randomUUID(),
+    waits: createWaitQueue(sqsClient, config.WAITS_QUEUE_URL),
   };
 }

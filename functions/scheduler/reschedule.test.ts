@@ -22,10 +22,6 @@ const requestItem = {
   updatedAt: '2026-11-30T00:00:00.000Z',
 };
 
-function stageAnswer(stage: string) {
-  return new Response(JSON.stringify({ deliveryId: 'd1', accountId: 'acct-1', stage }), { status: 200 });
-}
-
 function patch(options: Parameters<typeof apiEvent>[0] = {}) {
   return handler(
     apiEvent({
@@ -41,8 +37,11 @@ function patch(options: Parameters<typeof apiEvent>[0] = {}) {
 }
 
 beforeEach(() => {
-  fetchSpy = vi.spyOn(globalThis, 'fetch').mockImplementation(async () => stageAnswer('Scheduled'));
-  dynamo.on(GetCommand).resolves({ Item: requestItem });
+  // Any internal service the handler might call answers 503: ingest must not call one at all.
+  fetchSpy = vi
+    .spyOn(globalThis, 'fetch')
+    .mockImplementation(async () => new Response('{}', { status: 503 }));
+  dynamo.on(GetCommand).resolves({ Item: { ...requestItem, stage: 'Scheduled' } });
   dynamo.on(TransactWriteCommand).resolves({});
   sqs.on(SendMessageCommand).resolves({ MessageId: 'm1' });
 });
@@ -54,9 +53,10 @@ afterEach(() => {
 });
 
 describe('PATCH /v1/deliveries/{deliveryId}', () => {
-  it('stores the change with the request and enqueues a reschedule, answering 202', async () => {
+  it('stores the change with the request and enqueues a reschedule, answering 202 without calling another service', async () => {
     const response = await patch();
 
+    expect(fetchSpy).not.toHaveBeenCalled();
     expect(response.statusCode).toBe(202);
     expect(JSON.parse(response.body ?? '{}')).toEqual({ deliveryId: 'd1', stage: 'Scheduled' });
     const items = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
@@ -65,6 +65,9 @@ describe('PATCH /v1/deliveries/{deliveryId}', () => {
       sk: expect.stringMatching(/^RESCHEDULE#/),
       changes: { pickupTime: '2026-12-01T11:00:00Z' },
       request: { pickupTime: '2026-12-01T11:00:00Z', deadline: '2026-12-01T12:00:00Z' },
+      accountId: 'acct-1',
+      sweepShard: expect.stringMatching(/^UNSTARTED#\d$/),
+      sweepAt: expect.any(String),
     });
     expect(items[1]?.Update?.Key).toEqual({ pk: 'REQUEST#d1', sk: 'REQUEST' });
     const message = JSON.parse(sqs.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageBody ?? '{}');
@@ -87,8 +90,8 @@ describe('PATCH /v1/deliveries/{deliveryId}', () => {
     expect(response.statusCode).toBe(404);
   });
 
-  it('answers 409 once the delivery is in flight', async () => {
-    fetchSpy.mockImplementation(async () => stageAnswer('InTransit'));
+  it('answers 409 once the delivery events said it is in flight', async () => {
+    dynamo.on(GetCommand).resolves({ Item: { ...requestItem, stage: 'InTransit' } });
 
     const response = await patch();
 

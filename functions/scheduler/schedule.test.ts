@@ -36,14 +36,11 @@ function post(options: Parameters<typeof apiEvent>[0] = {}) {
   );
 }
 
-function deliveryAnswer(status = 200) {
-  return new Response(JSON.stringify({ deliveryId: 'x', accountId: 'acct-1', stage: 'Requested' }), {
-    status,
-  });
-}
-
 beforeEach(() => {
-  fetchSpy = vi.spyOn(globalThis, 'fetch').mockImplementation(async () => deliveryAnswer());
+  // Any internal service the handler might call answers 503: ingest must not call one at all.
+  fetchSpy = vi
+    .spyOn(globalThis, 'fetch')
+    .mockImplementation(async () => new Response('{}', { status: 503 }));
   dynamo.on(PutCommand).resolves({});
   sqs.on(SendMessageCommand).resolves({ MessageId: 'm1' });
 });
@@ -64,16 +61,21 @@ describe('POST /v1/deliveries', () => {
     expect(response.headers?.location).toBe(`/v1/deliveries/${body.deliveryId}`);
   });
 
-  it('stores the request, creates the delivery and enqueues the schedule message with the correlation id', async () => {
+  it('stores the request as not yet started and enqueues the schedule message with the correlation id, calling no other service', async () => {
     const response = await post({ headers: { 'x-correlation-id': 'corr-abc' } });
 
     const { deliveryId } = JSON.parse(response.body ?? '{}');
     const put = dynamo.commandCalls(PutCommand)[0]?.args[0].input;
-    expect(put?.Item).toMatchObject({ pk: `REQUEST#${deliveryId}`, sk: 'REQUEST', accountId: 'acct-1' });
+    expect(put?.Item).toMatchObject({
+      pk: `REQUEST#${deliveryId}`,
+      sk: 'REQUEST',
+      accountId: 'acct-1',
+      correlationId: 'corr-abc',
+      sweepShard: expect.stringMatching(/^UNSTARTED#\d$/),
+      sweepAt: expect.any(String),
+    });
     expect(put?.ConditionExpression).toBe('attribute_not_exists(pk)');
-    const [url, init] = fetchSpy.mock.calls[0] ?? [];
-    expect(String(url)).toBe(`https://internal.execute-api.us-east-1.amazonaws.com/deliveries/${deliveryId}`);
-    expect(init?.method).toBe('PUT');
+    expect(fetchSpy).not.toHaveBeenCalled();
     const sent = sqs.commandCalls(SendMessageCommand)[0]?.args[0].input;
     expect(JSON.parse(sent?.MessageBody ?? '{}')).toMatchObject({
       deliveryId,
@@ -109,6 +111,7 @@ describe('POST /v1/deliveries', () => {
           request: scheduleRequest(),
           createdAt: stored.createdAt,
           updatedAt: stored.createdAt,
+          sweepAt: '2026-11-30T00:01:00.000Z',
         },
       });
 
@@ -145,24 +148,27 @@ describe('POST /v1/deliveries', () => {
     expect(fetchSpy).not.toHaveBeenCalled();
   });
 
-  it('answers a retry-safe 503 problem when the Delivery service fails', async () => {
-    fetchSpy.mockImplementation(async () => deliveryAnswer(503));
+  it('answers 202 when the queue fails after the request is stored: the sweeper enqueues it', async () => {
+    sqs.on(SendMessageCommand).rejects(new Error('throttled'));
+
+    const response = await post();
+
+    expect(response.statusCode).toBe(202);
+    expect(dynamo.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({
+      sweepAt: expect.any(String),
+    });
+  });
+
+  it('answers a retry-safe 503 problem when its table fails, enqueuing nothing', async () => {
+    dynamo.on(PutCommand).rejects(new Error('ProvisionedThroughputExceeded'));
 
     const response = await post();
 
     expect(response.statusCode).toBe(503);
     expect(response.headers?.['content-type']).toBe('application/problem+json');
     expect(response.headers?.['retry-after']).toBe('1');
+    expect(response.body).not.toContain('ProvisionedThroughputExceeded');
     expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
-  });
-
-  it('answers a 503 problem when the queue fails', async () => {
-    sqs.on(SendMessageCommand).rejects(new Error('throttled'));
-
-    const response = await post();
-
-    expect(response.statusCode).toBe(503);
-    expect(response.body).not.toContain('throttled');
   });
 });
 

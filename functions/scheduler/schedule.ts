@@ -1,4 +1,3 @@
-import type { Context } from 'aws-lambda';
 import { currentCorrelationId } from '../../shared/correlation.ts';
 import {
   type ApiEvent,
@@ -11,18 +10,15 @@ import {
 } from '../../shared/http.ts';
 import { httpHandler } from '../../shared/middleware/stacks.ts';
 import { scheduleDelivery } from './core/ingest.ts';
-import { createSchedulerServices } from './core/services.ts';
-import { SCHEDULER_RESILIENCE } from './core/settings.ts';
-import { loadSchedulerConfig, schedulerAdapters } from './deps.ts';
+import { ingestAdapters, loadIngestConfig } from './deps.ts';
 import { IdempotencyKey, ScheduleDeliveryRequest } from './schemas.ts';
 
-// POST /v1/deliveries: accept a delivery request (ARCHITECTURE §3, §5.1).
+// POST /v1/deliveries: accept a delivery request (docs/architecture.md §3, §5.1).
 
-const config = loadSchedulerConfig();
-const adapters = schedulerAdapters(config, SCHEDULER_RESILIENCE.ingest);
+const adapters = ingestAdapters(loadIngestConfig());
 
 /** Validates everything before writing anything, then hands the request to the ingest logic. */
-export async function core(event: ApiEvent, context: Context): Promise<ApiResult> {
+export async function core(event: ApiEvent): Promise<ApiResult> {
   const caller = callerOf(event);
   const rawKey = headerOf(event, 'idempotency-key');
   const idempotencyKey =
@@ -30,13 +26,12 @@ export async function core(event: ApiEvent, context: Context): Promise<ApiResult
       ? undefined
       : validate(IdempotencyKey, rawKey, 'The Idempotency-Key header is invalid.');
   const request = parseJsonBody(event, ScheduleDeliveryRequest);
-  const accepted = await scheduleDelivery(
-    {
-      ...adapters,
-      services: createSchedulerServices(adapters.downstreams, () => context.getRemainingTimeInMillis()),
-    },
-    { caller, request, idempotencyKey, correlationId: currentCorrelationId() },
-  );
+  const accepted = await scheduleDelivery(adapters, {
+    caller,
+    request,
+    idempotencyKey,
+    correlationId: currentCorrelationId(),
+  });
   return json(202, accepted, { location: `/v1/deliveries/${accepted.deliveryId}` });
 }
 

@@ -4,8 +4,13 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { lambdaContext, sqsEvent, sqsRecord } from '../../test/support/lambda.ts';
 import type { RequestMessage } from './core/messages.ts';
-import { harness } from './test-support/harness.ts';
+import { harness, NOW } from './test-support/harness.ts';
 import { handler, processRequest } from './workflow.ts';
+
+vi.hoisted(() => {
+  // Read at module load, as on Lambda.
+  process.env.WAITS_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/000000000000/delivery-waits';
+});
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const sqs = mockClient(SQSClient);
@@ -118,5 +123,18 @@ describe('processRequest', () => {
 
     expect(delayRedelivery).not.toHaveBeenCalled();
     expect(h.fake.deliveries.get('d1')?.stage).toBe('Scheduled');
+  });
+
+  it('completes the message of a schedule that waits for a drone, so its group is not blocked', async () => {
+    const h = harness();
+    h.fake.fleetBooked = { latestDeparture: new Date(NOW.getTime() + 3_600_000).toISOString() };
+    const queued = await h.ingest('d1');
+    const delayRedelivery = vi.fn(async () => undefined);
+
+    await processRequest(h.deps, { delayRedelivery }, queued, sqsRecord(queued));
+
+    expect(delayRedelivery).not.toHaveBeenCalled();
+    expect(h.waits.sent).toHaveLength(1);
+    expect(h.fake.deliveries.get('d1')?.stage).toBe('Requested');
   });
 });

@@ -56,6 +56,7 @@ export const handler = sqsHandler(
         store: adapters.store,
         services: createSchedulerServices(adapters.downstreams, () => context.getRemainingTimeInMillis()),
         now: adapters.now,
+        waits: adapters.waits,
       },
       adapters.queue,
       message,

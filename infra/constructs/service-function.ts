@@ -8,12 +8,18 @@ import type { HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, type IFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import {
+  Architecture,
+  type IFunction,
+  Function as LambdaFunction,
+  Runtime,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { BUNDLE_FILE, handlerCode } from './bundling.ts';
 import type { InternalApi } from './http-apis.ts';
 import { acknowledgeNagRule, acknowledgeWildcardResource } from './nag-acknowledgements.ts';
 
@@ -21,10 +27,6 @@ import { acknowledgeNagRule, acknowledgeWildcardResource } from './nag-acknowled
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export const METRICS_NAMESPACE = 'DroneDelivery';
-
-// ESM bundles still meet CommonJS dependencies that call require(); this gives them one.
-const CREATE_REQUIRE_BANNER =
-  "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 
 /** Settings every function of a stage shares. */
 export interface FunctionDefaults {
@@ -49,9 +51,11 @@ export interface ServiceFunctionProps {
 }
 
 /** A Lambda function with the app's defaults: Node.js 24 on arm64, ESM bundle, tracing, its own log group. */
-export class ServiceFunction extends NodejsFunction {
+export class ServiceFunction extends LambdaFunction {
   readonly logGroupResource: LogGroup;
   readonly service: string;
+  /** The handler's entry file, absolute (infra/app.ts bundles all entries at once before synthesis). */
+  readonly entry: string;
 
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     // An explicit log group (not the deprecated logRetention custom resource, which the local
@@ -64,11 +68,11 @@ export class ServiceFunction extends NodejsFunction {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `Execution role of ${props.entry}`,
     });
+    const entry = path.join(PROJECT_ROOT, props.entry);
     super(scope, id, {
-      entry: path.join(PROJECT_ROOT, props.entry),
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      // An esbuild bundle of the entry (infra/constructs/bundling.ts), exporting `handler`.
+      code: handlerCode(entry, PROJECT_ROOT),
+      handler: `${path.parse(BUNDLE_FILE).name}.handler`,
       description: props.description,
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
@@ -87,24 +91,8 @@ export class ServiceFunction extends NodejsFunction {
         POWERTOOLS_LOG_LEVEL: props.defaults.logLevel,
         ...props.environment,
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        // node20: the same bundle also runs in the local cloud on Node.js 20.
-        target: 'node20',
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: true,
-        sourceMapMode: SourceMapMode.DEFAULT,
-        // The map only has to translate stack traces; the sources are in the repository.
-        sourcesContent: false,
-        // The SDK is bundled: pinned versions, tree-shaken, and no dependence on the runtime's copy.
-        externalModules: [],
-        bundleAwsSDK: true,
-        banner: CREATE_REQUIRE_BANNER,
-        tsconfig: path.join(PROJECT_ROOT, 'tsconfig.json'),
-        forceDockerBundling: false,
-      },
     });
+    this.entry = entry;
     this.logGroupResource = logGroup;
     this.service = props.service;
     logGroup.grant(role, 'logs:CreateLogStream', 'logs:PutLogEvents');
@@ -116,7 +104,7 @@ export class ServiceFunction extends NodejsFunction {
   }
 }
 
-type Grantee = NodejsFunction;
+type Grantee = LambdaFunction;
 
 const TABLE_READ_ACTIONS = [
   'dynamodb:GetItem',

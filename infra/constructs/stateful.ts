@@ -21,6 +21,29 @@ export type ServiceWithTable = (typeof SERVICES_WITH_TABLES)[number];
 /** The Delivery table's index of an account's deliveries, newest first by `gsi1sk`. */
 export const BY_ACCOUNT_INDEX = 'byAccount';
 
+/**
+ * The Scheduler table's sparse index of requests stored but not yet started by the workflow, due
+ * for the sweeper by `sweepAt` (functions/scheduler/core/store.ts, UNSTARTED_INDEX, uses the same
+ * names). Sparse: an item is in it only while it carries `sweepShard`, so it stays small.
+ */
+export const UNSTARTED_INDEX = 'unstarted';
+
+/**
+ * The Delivery table's sparse index of outboxes waiting to be published (shared/outbox.ts, OUTBOX_INDEX,
+ * uses the same names): an item is in it only while it holds an outbox batch, so the outbox sweeper
+ * finds the batches crashed calls left behind with one Query per shard. Keys only: the sweeper reads
+ * the item itself, consistently, before it publishes.
+ */
+export const OUTBOX_INDEX = 'pendingOutbox';
+
+/**
+ * The Drone table's dispatch index (functions/drone/core/keys.ts, DISPATCH_INDEX, uses the same
+ * names): drone profiles by the cell of their home, so an assignment reads the drones near the
+ * pickup instead of scanning the fleet, and bookings not flown yet and drones in flight by time, for
+ * the simulator. Sparse: only those items carry `dispatchPk`.
+ */
+export const DRONE_DISPATCH_INDEX = 'dispatch';
+
 /** The tables and the bus. */
 export class StatefulResources extends Construct {
   readonly tables: Readonly<Record<ServiceWithTable, Table>>;
@@ -54,6 +77,38 @@ export class StatefulResources extends Construct {
       partitionKey: { name: 'gsi1pk', type: AttributeType.STRING },
       sortKey: { name: 'gsi1sk', type: AttributeType.STRING },
       projectionType: ProjectionType.ALL,
+    });
+    tables.delivery.addGlobalSecondaryIndex({
+      indexName: OUTBOX_INDEX,
+      partitionKey: { name: 'outboxShard', type: AttributeType.STRING },
+      sortKey: { name: 'outboxSince', type: AttributeType.STRING },
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
+    tables.drone.addGlobalSecondaryIndex({
+      indexName: OUTBOX_INDEX,
+      partitionKey: { name: 'outboxShard', type: AttributeType.STRING },
+      sortKey: { name: 'outboxSince', type: AttributeType.STRING },
+      // The same index on the Drone table, for the drone outbox sweeper (functions/drone/core/outbox-sweeper.ts).
+      // Keys only there too: every report rewrites the drone item, and with more attributes projected
+      // the index would be rewritten with it for as long as a batch stays marked.
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
+    tables.drone.addGlobalSecondaryIndex({
+      indexName: DRONE_DISPATCH_INDEX,
+      partitionKey: { name: 'dispatchPk', type: AttributeType.STRING },
+      sortKey: { name: 'dispatchSk', type: AttributeType.STRING },
+      // What an assignment plans with (a profile) and what the simulator needs to find a flight. A
+      // flying drone's reports change none of these, so they do not rewrite the index.
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: ['droneId', 'deliveryId', 'home', 'speedMps', 'payloadLimitKg', 'readyAt', 'version'],
+    });
+    tables.scheduler.addGlobalSecondaryIndex({
+      indexName: UNSTARTED_INDEX,
+      partitionKey: { name: 'sweepShard', type: AttributeType.STRING },
+      sortKey: { name: 'sweepAt', type: AttributeType.STRING },
+      // Only what the sweeper rebuilds a queue message from: the request bodies stay in the table.
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: ['deliveryId', 'requestId', 'accountId', 'correlationId', 'sweepAttempts'],
     });
     this.tables = tables;
 

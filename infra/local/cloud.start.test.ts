@@ -2,7 +2,12 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  GetQueueUrlCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalCloud, startLocalCloud } from './cloud.ts';
 import { freePort } from './dynamodb/dynamodb-local.ts';
@@ -137,6 +142,36 @@ describe('startLocalCloud', () => {
     expect(state.edge).toBe(cloud.urls.edge);
     expect(state.tables).toEqual({ Table: 'things' });
     expect(state.queues.Jobs.url).toBe(`${cloud.urls.edge}/000000000000/jobs`);
+  });
+
+  it('gives a restart on the same state folder the messages sent before the stop', async () => {
+    const sqsClient = (edge: string) =>
+      new SQSClient({
+        endpoint: edge,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'admin', secretAccessKey: 'admin' },
+      });
+    const before = sqsClient(cloud.urls.edge);
+    await before.send(
+      new SendMessageCommand({ QueueUrl: `${cloud.urls.edge}/000000000000/jobs`, MessageBody: 'kept' }),
+    );
+    before.destroy();
+
+    await cloud.stop();
+    cloud = await startLocalCloud({
+      cloudAssemblyDir: dir,
+      stateDir,
+      edgePort: 0,
+      apiBasePort: await freePort(),
+      log: silentLogger,
+    });
+    const after = sqsClient(cloud.urls.edge);
+    const received = await after.send(
+      new ReceiveMessageCommand({ QueueUrl: `${cloud.urls.edge}/000000000000/jobs`, WaitTimeSeconds: 1 }),
+    );
+    after.destroy();
+
+    expect(received.Messages?.map((message) => message.Body)).toEqual(['kept']);
   });
 });
 

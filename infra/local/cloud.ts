@@ -29,7 +29,10 @@ import { loadStack } from './template/load-stack.ts';
 export interface StartLocalCloudOptions {
   /** The synthesized cloud assembly, e.g. `cdk.out`. */
   cloudAssemblyDir: string;
-  /** DynamoDB data, JWT key, function logs, archives: kept across restarts. */
+  /**
+   * DynamoDB data, queued messages, pending deliveries and asynchronous invocations, JWT key,
+   * function logs, archives: kept across restarts, so a stop or a crash loses nothing accepted.
+   */
   stateDir: string;
   /** Port of the AWS edge endpoint (4566 for manual runs, 0 for a free one). */
   edgePort: number;
@@ -130,7 +133,13 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
       dynamoClient.destroy();
     }
 
-    const sqs = await startLocalSqs({ port: 0, edgeUrl, resources: stack.resources.values(), log });
+    const sqs = await startLocalSqs({
+      port: 0,
+      edgeUrl,
+      resources: stack.resources.values(),
+      log,
+      journalPath: path.join(stateDir, 'sqs', 'queues'),
+    });
     stops.push({ name: 'sqs', stop: sqs.stop });
 
     const identities = createIdentityRegistry(stack, { secretSeed: randomBytes(16).toString('hex') });
@@ -142,6 +151,7 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
       log,
       logDir: path.join(stateDir, 'logs'),
       queueSender: sqs.sender,
+      journalPath: path.join(stateDir, 'lambda', 'async-invocations'),
       ...(options.functionOutput ? { output: options.functionOutput } : {}),
     });
     stops.push({ name: 'lambda', stop: lambda.stop });
@@ -215,7 +225,9 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
     stops.push({ name: 'admin', stop: async () => localAdmin.close() });
     eventSourceMappings.start();
     stops.push({ name: 'event source mappings', stop: eventSourceMappings.stop });
+    // What the last run left under way resumes now that every part accepts requests.
     events.start();
+    lambda.start();
 
     await runTriggers(stack, lambda, log);
 

@@ -2,16 +2,20 @@
 // clients read them through the public API, and drone events become delivery events here.
 import { Duration } from 'aws-cdk-lib';
 import { HttpMethod, type HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { Construct } from 'constructs';
 import { DRONE_EVENT_TYPES, SOURCES } from '../../events/catalog.ts';
 import { EventSubscription } from '../constructs/event-subscription.ts';
+import { createTargetDeadLetterQueue } from '../constructs/queues.ts';
 import {
   bindBus,
+  bindInternalApi,
   bindQueueConsumer,
   bindTable,
   type ServiceFunction,
 } from '../constructs/service-function.ts';
-import { BY_ACCOUNT_INDEX } from '../constructs/stateful.ts';
+import { BY_ACCOUNT_INDEX, OUTBOX_INDEX } from '../constructs/stateful.ts';
 import { ServiceConstruct, type ServiceProps } from './service-base.ts';
 
 const TRACKING_TIMEOUT = Duration.seconds(30);
@@ -23,6 +27,10 @@ export class DeliveryService extends ServiceConstruct {
   /** `GET /deliveries/{deliveryId}/subscriptions`: the notifications role's only route. */
   readonly subscriptionsRoute: HttpRoute;
   readonly tracking: EventSubscription;
+  /** Publishes the outboxes that crashed calls left on delivery items, every minute. */
+  readonly outboxSweeper: ServiceFunction;
+  /** The public GET of a delivery: reads the Scheduler's stored request of one not created yet. */
+  readonly getDeliveryFunction: ServiceFunction;
 
   constructor(scope: Construct, id: string, props: ServiceProps) {
     super(scope, id, 'delivery', props);
@@ -62,13 +70,26 @@ export class DeliveryService extends ServiceConstruct {
     const schedule = writer(
       'ScheduleDelivery',
       'functions/delivery/schedule-delivery.ts',
-      'Delivery: mark Scheduled, emit DeliveryCreated or DeliveryRescheduled',
+      'Delivery: first scheduling (Scheduled), emit DeliveryCreated',
       true,
     );
     const reschedule = writer(
       'RescheduleDelivery',
       'functions/delivery/reschedule-delivery.ts',
-      'Delivery: take new times or dropoff (Rescheduled)',
+      'Delivery: take the new plan and drone (Rescheduled), emit DeliveryRescheduled',
+      true,
+    );
+    const rejectReschedule = writer(
+      'RejectReschedule',
+      'functions/delivery/reject-reschedule.ts',
+      'Delivery: refuse a reschedule (delivery unchanged), emit DeliveryRescheduleRejected',
+      true,
+    );
+    // Publishes only what a crashed call left in the outbox (every transition flushes it first).
+    const markWaiting = writer(
+      'MarkWaiting',
+      'functions/delivery/mark-waiting.ts',
+      'Delivery: a Requested delivery waits for a free drone (no event)',
       true,
     );
     const cancel = writer(
@@ -108,6 +129,20 @@ export class DeliveryService extends ServiceConstruct {
         HttpMethod.PUT,
         '/deliveries/{deliveryId}/reschedule',
         reschedule,
+      ),
+      internalApi.addRoute(
+        this,
+        'RejectRescheduleRoute',
+        HttpMethod.PUT,
+        '/deliveries/{deliveryId}/reschedule-rejection',
+        rejectReschedule,
+      ),
+      internalApi.addRoute(
+        this,
+        'MarkWaitingRoute',
+        HttpMethod.PUT,
+        '/deliveries/{deliveryId}/waiting',
+        markWaiting,
       ),
       internalApi.addRoute(
         this,
@@ -157,6 +192,7 @@ export class DeliveryService extends ServiceConstruct {
       'Public API: subscribe to notifications of a delivery',
       false,
     );
+    this.getDeliveryFunction = getDelivery;
     publicApi.addRoute(this, 'GetDeliveryRoute', HttpMethod.GET, '/v1/deliveries/{deliveryId}', getDelivery);
     publicApi.addRoute(this, 'ListDeliveriesRoute', HttpMethod.GET, '/v1/deliveries', listDeliveries);
     publicApi.addRoute(
@@ -187,5 +223,51 @@ export class DeliveryService extends ServiceConstruct {
     bindQueueConsumer(track, this.tracking.workQueue.queue, { batchSize: 10, maxConcurrency: 5 });
     this.monitorWorkQueue('DroneEventsQueue', this.tracking.workQueue, Duration.minutes(5));
     this.monitoring.monitorDeadLetterQueue('DroneEventsTargetDlq', this.tracking.targetDeadLetterQueue);
+
+    this.outboxSweeper = this.addOutboxSweeper();
+  }
+
+  /**
+   * The outbox sweeper (functions/delivery/core/sweeper.ts). Its grace period is twice the longest
+   * timeout of the service's functions, so it never takes the outbox of a call that is still running.
+   */
+  private addOutboxSweeper(): ServiceFunction {
+    const { stateful, config } = this.props;
+    const longestCall = Math.max(...this.functions.map((fn) => fn.timeout?.toSeconds() ?? 3));
+    const sweeper = this.createFunction('SweepOutboxes', {
+      entry: 'functions/delivery/sweep-outboxes.ts',
+      description: 'Delivery: publish the outboxes that crashed calls left behind (every minute)',
+      // Shorter than the schedule's period, so that two runs rarely overlap (if they do, consumers
+      // see the same event ids twice and keep one).
+      timeout: Duration.seconds(50),
+      environment: { OUTBOX_GRACE_SECONDS: String(2 * longestCall) },
+    });
+    bindTable(sweeper, stateful.tables.delivery, { indexes: [OUTBOX_INDEX] });
+    bindBus(sweeper, stateful.bus);
+    // A failed run is not retried: the next minute's run takes what it left.
+    sweeper.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(1) });
+    const deadLetterQueue = createTargetDeadLetterQueue(
+      this,
+      'OutboxSweepScheduleDeadLetterQueue',
+      'delivery-outbox-sweep-schedule-dlq',
+      config.removalPolicy,
+    );
+    new Rule(this, 'OutboxSweepSchedule', {
+      description: 'Runs the Delivery outbox sweeper every minute',
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [
+        new LambdaFunction(sweeper, { deadLetterQueue, retryAttempts: 2, maxEventAge: Duration.minutes(1) }),
+      ],
+    });
+    this.monitoring.monitorDeadLetterQueue('OutboxSweepScheduleDlq', deadLetterQueue);
+    return sweeper;
+  }
+
+  /**
+   * Lets the public GET ask the Scheduler for a delivery accepted but not created yet (its one
+   * internal route). Called once the Scheduler exists, after every internal route is added.
+   */
+  allowRequestLookup(route: HttpRoute): void {
+    bindInternalApi(this.getDeliveryFunction, this.props.internalApi, [route]);
   }
 }

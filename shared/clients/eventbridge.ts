@@ -1,5 +1,6 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { tracer } from '../observability.ts';
+import { boundedClientConfig } from './http.ts';
 
-/** The EventBridge client, created once per execution environment and traced. */
-export const eventBridgeClient = tracer.captureAWSv3Client(new EventBridgeClient({}));
+/** The EventBridge client, created once per execution environment, traced, every call bounded in time. */
+export const eventBridgeClient = tracer.captureAWSv3Client(new EventBridgeClient(boundedClientConfig()));

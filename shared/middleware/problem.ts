@@ -9,6 +9,8 @@ export function problemResponse(error: unknown, instance: string): ApiResult {
     return body(
       error.statusCode,
       {
+        // Extension members first: they never replace a standard member.
+        ...error.extensions,
         type: error.type,
         title: error.title,
         status: error.statusCode,

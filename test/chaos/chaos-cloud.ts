@@ -1,4 +1,4 @@
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,11 +9,12 @@ import { readLocalCloudState } from '../../infra/local/auth/state.ts';
 import { type LocalCloud, resourceNames, startLocalCloud } from '../../infra/local/cloud.ts';
 import { createConsoleLogger } from '../../infra/local/log.ts';
 import type { LocalLogger } from '../../infra/local/model.ts';
-import { freePortRange, ROOT, synthesize } from '../support/local-cloud.ts';
+import { assemblyProblems } from '../../infra/local/synth/cache.ts';
+import { freePortRange, ROOT, synthesizeOnce, TEST_CLOUD_ASSEMBLY } from '../support/local-cloud.ts';
 
-// The chaos suite's own local cloud: synthesized to `.local/chaos/cdk.out`, started in-process on
-// free ports with a fresh state folder (so it collides neither with `npm start` nor with the e2e
-// project), and an administrator's view of its tables, queues and logs.
+// The chaos suite's own local cloud: the test runs' shared synthesis (synthesized only when the app
+// changed), started in-process on free ports with a fresh state folder (so it collides neither with
+// `npm start` nor with the e2e project), and an administrator's view of its tables, queues and logs.
 
 /** A running chaos cloud and what the runner reads from it. */
 export interface ChaosCloud {
@@ -40,20 +41,23 @@ export interface ChaosCloud {
 }
 
 export interface StartChaosCloudOptions {
-  /** Where the cloud assembly and logs go (default `.local/chaos`). */
+  /** Where the logs go (default `.local/chaos`). */
   workDir?: string;
-  /** Reuse an earlier synthesis in `<workDir>/cdk.out` when there is one (default false). */
+  /**
+   * Run the shared test synthesis as it is when it is complete, even if the app changed since
+   * (default false: it is synthesized again when anything it is made from changed).
+   */
   reuseSynth?: boolean;
   /** Keep the temporary state folder after stopping (default false). */
   keepState?: boolean;
 }
 
-/** Synthesizes the app (unless reused) and starts it in a local cloud of its own. */
+/** Synthesizes the app (unless unchanged or reused) and starts it in a local cloud of its own. */
 export async function startChaosCloud(options: StartChaosCloudOptions = {}): Promise<ChaosCloud> {
   const workDir = options.workDir ?? path.join(ROOT, '.local', 'chaos');
-  const cloudAssemblyDir = path.join(workDir, 'cdk.out');
   await mkdir(workDir, { recursive: true });
-  if (!options.reuseSynth || !existsSync(cloudAssemblyDir)) synthesize(cloudAssemblyDir);
+  const reusable = options.reuseSynth && (await assemblyProblems(TEST_CLOUD_ASSEMBLY)).length === 0;
+  const cloudAssemblyDir = reusable ? TEST_CLOUD_ASSEMBLY : (await synthesizeOnce()).outdir;
 
   const stateDir = await mkdtemp(path.join(tmpdir(), 'drone-delivery-chaos-'));
   const logFile = createWriteStream(path.join(workDir, 'local-cloud.log'));

@@ -44,16 +44,46 @@ function submission(key: string, deliveryIds: string[]): Submission {
 }
 
 describe('chaos invariants', () => {
-  it('finds two live assignments on one drone', () => {
+  const booking = (droneId: string, deliveryId: string, departAt: string, freeAt: string) => ({
+    pk: `DRONE#${droneId}`,
+    sk: `BOOKING#${departAt}#${deliveryId}`,
+    droneId,
+    deliveryId,
+    departAt,
+    freeAt,
+  });
+
+  it('finds two overlapping bookings on one drone', () => {
     const items = [
-      { pk: 'ASSIGNMENT#d-1', sk: 'ASSIGNMENT', droneId: 'drone-003' },
-      { pk: 'ASSIGNMENT#d-2', sk: 'ASSIGNMENT', droneId: 'drone-003' },
-      { pk: 'ASSIGNMENT#d-3', sk: 'ASSIGNMENT', droneId: 'drone-004' },
+      booking('drone-003', 'd-1', '2030-01-01T10:00:00.000Z', '2030-01-01T10:30:00.000Z'),
+      booking('drone-003', 'd-2', '2030-01-01T10:20:00.000Z', '2030-01-01T10:50:00.000Z'),
+      booking('drone-004', 'd-3', '2030-01-01T10:00:00.000Z', '2030-01-01T10:30:00.000Z'),
     ];
 
     const shared = sharedDrones(items);
 
     expect([...shared]).toEqual([['drone-003', ['d-1', 'd-2']]]);
+  });
+
+  it('lets one drone hold bookings at different times', () => {
+    const items = [
+      booking('drone-003', 'd-1', '2030-01-01T10:00:00.000Z', '2030-01-01T10:30:00.000Z'),
+      booking('drone-003', 'd-2', '2030-01-01T10:30:00.000Z', '2030-01-01T11:00:00.000Z'),
+    ];
+
+    expect(sharedDrones(items).size).toBe(0);
+  });
+
+  it('fails when a Cancelled delivery still holds a drone booking', () => {
+    const obs = observations({
+      deliveries: [{ pk: 'DELIVERY#d-1', sk: 'DELIVERY', stage: 'Cancelled' }],
+      drones: [booking('drone-003', 'd-1', '2030-01-01T10:00:00.000Z', '2030-01-01T10:30:00.000Z')],
+    });
+
+    const verdict = nothingReservedForEndedDeliveries(obs);
+
+    expect(verdict.holds).toBe(false);
+    expect(verdict.figure).toContain('1 drone bookings');
   });
 
   it('fails when a Failed delivery still holds an Active package', () => {

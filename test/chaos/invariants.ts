@@ -133,21 +133,47 @@ export function nothingReservedForEndedDeliveries(obs: Observations): Invariant 
   const assignments = obs.drones
     .filter((item) => item.sk === 'ASSIGNMENT' && ended.has(idOf(item.pk, 'ASSIGNMENT#')))
     .map((item) => idOf(item.pk, 'ASSIGNMENT#'));
+  // A drone's windows are booking items in its partition (functions/drone/core/keys.ts).
+  const bookings = obs.drones
+    .filter((item) => isBooking(item) && ended.has(String(item.deliveryId)))
+    .map((item) => `${String(item.droneId)}@${String(item.departAt)}→${String(item.deliveryId)}`);
   return {
     name: INVARIANT_NAMES.nothingReserved,
-    figure: `${ended.size} ended: ${activePackages.length} Active packages, ${heldDrones.length} drones held, ${assignments.length} assignments${list([...activePackages, ...heldDrones, ...assignments])}`,
-    holds: activePackages.length === 0 && heldDrones.length === 0 && assignments.length === 0,
+    figure: `${ended.size} ended: ${activePackages.length} Active packages, ${heldDrones.length} drones held, ${assignments.length} assignments, ${bookings.length} drone bookings${list([...activePackages, ...heldDrones, ...assignments, ...bookings])}`,
+    holds:
+      activePackages.length === 0 &&
+      heldDrones.length === 0 &&
+      assignments.length === 0 &&
+      bookings.length === 0,
   };
 }
 
-/** Live assignments that share a drone in one reading of the Drone table. */
+const isBooking = (item: Item) => typeof item.sk === 'string' && item.sk.startsWith('BOOKING#');
+
+/**
+ * Drones booked for two deliveries at once in one reading of the Drone table: two booking windows
+ * of one drone that overlap. Bookings of one drone at different times are how drones are shared.
+ */
 export function sharedDrones(droneItems: Item[]): Map<string, string[]> {
-  const byDrone = new Map<string, string[]>();
+  const byDrone = new Map<string, Item[]>();
   for (const item of droneItems) {
-    if (item.sk !== 'ASSIGNMENT' || typeof item.droneId !== 'string') continue;
-    byDrone.set(item.droneId, [...(byDrone.get(item.droneId) ?? []), idOf(item.pk, 'ASSIGNMENT#')]);
+    if (!isBooking(item) || typeof item.droneId !== 'string') continue;
+    byDrone.set(item.droneId, [...(byDrone.get(item.droneId) ?? []), item]);
   }
-  return new Map([...byDrone].filter(([, deliveries]) => deliveries.length > 1));
+  const shared = new Map<string, string[]>();
+  for (const [droneId, bookings] of byDrone) {
+    const clashing = new Set<string>();
+    for (const [i, a] of bookings.entries()) {
+      for (const b of bookings.slice(i + 1)) {
+        if (String(a.departAt) < String(b.freeAt) && String(b.departAt) < String(a.freeAt)) {
+          clashing.add(String(a.deliveryId));
+          clashing.add(String(b.deliveryId));
+        }
+      }
+    }
+    if (clashing.size > 0) shared.set(droneId, [...clashing].sort());
+  }
+  return shared;
 }
 
 export function noDroneAssignedTwice(obs: Observations): Invariant {

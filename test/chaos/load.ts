@@ -54,7 +54,8 @@ function packageFor(random: () => number, index: number): Record<string, unknown
 /** The deliveries of a run, in submission order. */
 export function planDeliveries(count: number, mix: LoadMix, seed: number, runId: string): PlannedDelivery[] {
   const random = seededRandom(seed);
-  const pickupTime = new Date(Date.now() + 60 * 60_000);
+  // A pickup now: drones fly at their booked departure, so a later pickup would not end within the run.
+  const pickupTime = new Date(Date.now());
   return Array.from({ length: count }, (_, index) => {
     const roll = random();
     const kind: PlanKind =

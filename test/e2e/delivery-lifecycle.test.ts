@@ -66,9 +66,10 @@ describe('a delivery from request to completion', () => {
     const token = await tokenFor('acct-demo');
     const key = `e2e-repeat-${Date.now()}`;
 
-    const first = await schedule(token, scheduleRequest(), { 'idempotency-key': key });
-    const second = await schedule(token, scheduleRequest(), { 'idempotency-key': key });
-    const other = await schedule(token, scheduleRequest({ expedited: true }), { 'idempotency-key': key });
+    const body = scheduleRequest();
+    const first = await schedule(token, body, { 'idempotency-key': key });
+    const second = await schedule(token, body, { 'idempotency-key': key });
+    const other = await schedule(token, { ...body, expedited: true }, { 'idempotency-key': key });
 
     expect(second.status).toBe(202);
     expect(second.body.deliveryId).toBe(first.body.deliveryId);
@@ -99,7 +100,11 @@ describe('refusals', () => {
 
   it('answers 400 with a problem body for bad input and stores nothing', async () => {
     const token = await tokenFor('acct-demo');
-    const before = (await scanTable('StatefulSchedulerTable')).length;
+    // What an ingest writes: the workflows of earlier tests' deliveries may still add their checkpoints.
+    const ingestItems = async () =>
+      (await scanTable('StatefulSchedulerTable')).filter((item) => !String(item.pk).startsWith('WORKFLOW#'))
+        .length;
+    const before = await ingestItems();
 
     const answer = await callApi('POST', '/v1/deliveries', {
       token,
@@ -113,7 +118,7 @@ describe('refusals', () => {
       expect.arrayContaining(['/deadline', '/']),
     );
     expect(JSON.stringify(answer.body)).not.toMatch(/\bat .*\.(ts|js|mjs):\d+/);
-    expect((await scanTable('StatefulSchedulerTable')).length).toBe(before);
+    expect(await ingestItems()).toBe(before);
   });
 
   it("ends a suspended account's delivery Failed with nothing left reserved", async () => {

@@ -73,7 +73,8 @@ describe('replay', () => {
     expect(deliveryEvents.length).toBeGreaterThan(0);
     expect(droneEvents.length).toBeGreaterThan(0);
     for (const event of deliveryEvents) {
-      expect(event.outcome.matchedRules).toHaveLength(2);
+      // History, Notifications and the Scheduler's stage projection.
+      expect(event.outcome.matchedRules).toHaveLength(3);
       expect(event.outcome.failed).toBe(false);
       expect(
         event.outcome.targets.every(

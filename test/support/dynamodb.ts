@@ -2,8 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
+import { OUTBOX_INDEX } from '../../shared/outbox.ts';
 
-/** A fresh table with the project's key layout (pk/sk, GSI byAccount) in DynamoDB Local, for one test file. */
+/**
+ * A fresh table with the project's key layout (pk/sk, GSI byAccount, the sparse outbox index) in
+ * DynamoDB Local, for one test file.
+ */
 export async function createTestTable(prefix: string) {
   const client = new DynamoDBClient({
     endpoint: inject('dynamodbEndpoint'),
@@ -20,6 +24,8 @@ export async function createTestTable(prefix: string) {
         { AttributeName: 'sk', AttributeType: 'S' },
         { AttributeName: 'gsi1pk', AttributeType: 'S' },
         { AttributeName: 'gsi1sk', AttributeType: 'S' },
+        { AttributeName: 'outboxShard', AttributeType: 'S' },
+        { AttributeName: 'outboxSince', AttributeType: 'S' },
       ],
       KeySchema: [
         { AttributeName: 'pk', KeyType: 'HASH' },
@@ -33,6 +39,14 @@ export async function createTestTable(prefix: string) {
             { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'ALL' },
+        },
+        {
+          IndexName: OUTBOX_INDEX,
+          KeySchema: [
+            { AttributeName: 'outboxShard', KeyType: 'HASH' },
+            { AttributeName: 'outboxSince', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
         },
       ],
     }),

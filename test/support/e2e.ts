@@ -79,13 +79,15 @@ export async function waitFor<T>(
   return value;
 }
 
-/** A valid schedule request body; `overrides` replace top-level fields. */
+/** A valid schedule request body for a pickup now; `overrides` replace top-level fields. */
 export function scheduleRequest(overrides: Record<string, unknown> = {}) {
+  // Drones are booked for the requested window and fly at its departure: a pickup now flies now.
+  const now = Date.now();
   return {
     pickup: { latitude: 47.6, longitude: -122.3, altitude: 0 },
     dropoff: { latitude: 47.61, longitude: -122.29, altitude: 0 },
-    pickupTime: '2026-12-01T10:00:00Z',
-    deadline: '2026-12-01T12:00:00Z',
+    pickupTime: new Date(now).toISOString(),
+    deadline: new Date(now + 2 * 60 * 60_000).toISOString(),
     expedited: false,
     confirmationRequired: 'None',
     package: { size: 'Small', weightKg: 1.2, tag: 'books' },

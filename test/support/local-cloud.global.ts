@@ -5,16 +5,18 @@ import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startLocalCloud } from '../../infra/local/cloud.ts';
 import { createConsoleLogger } from '../../infra/local/log.ts';
-import { freePortRange, ROOT, synthesize } from './local-cloud.ts';
+import { describeSynthesis } from '../../infra/local/synth/cache.ts';
+import { freePortRange, ROOT, synthesizeOnce } from './local-cloud.ts';
 
 // End-to-end tests run the synthesized stack in the local cloud, started once per test run on
 // free ports with a fresh state folder, so a developer's own `npm start` is left alone.
 
 export default async function setup(project: TestProject) {
   const workDir = path.join(ROOT, '.local', 'e2e');
-  const cloudAssemblyDir = path.join(workDir, 'cdk.out');
   await mkdir(workDir, { recursive: true });
-  synthesize(cloudAssemblyDir);
+  const synthesis = await synthesizeOnce((line) => console.info(`e2e: ${line}`));
+  console.info(`e2e: ${describeSynthesis(synthesis)}`);
+  const cloudAssemblyDir = synthesis.outdir;
 
   const stateDir = await mkdtemp(path.join(tmpdir(), 'drone-delivery-e2e-'));
   const logFile = createWriteStream(path.join(workDir, 'local-cloud.log'));
@@ -30,7 +32,12 @@ export default async function setup(project: TestProject) {
 
   const publicApi = cloud.urls.apis[0];
   if (!publicApi) throw new Error('the template has no HTTP API');
-  project.provide('localCloud', { edgeUrl: cloud.urls.edge, publicApiUrl: publicApi.url, stateDir });
+  project.provide('localCloud', {
+    edgeUrl: cloud.urls.edge,
+    publicApiUrl: publicApi.url,
+    stateDir,
+    cloudAssemblyDir,
+  });
 
   return async () => {
     await cloud.stop();
@@ -41,6 +48,7 @@ export default async function setup(project: TestProject) {
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    localCloud: { edgeUrl: string; publicApiUrl: string; stateDir: string };
+    /** `cloudAssemblyDir`: the synthesis this run made, for tests that start a cloud of their own. */
+    localCloud: { edgeUrl: string; publicApiUrl: string; stateDir: string; cloudAssemblyDir: string };
   }
 }

@@ -1,7 +1,13 @@
-import type { DataOf, FailureReason, Location } from '../../../events/schemas.ts';
+import type {
+  DataOf,
+  FailureReason,
+  Location,
+  RescheduleChange,
+  RescheduleRejectionReason,
+} from '../../../events/schemas.ts';
 import { currentCorrelationId } from '../../../shared/correlation.ts';
 import { ConflictError, NotFoundError, UnprocessableError } from '../../../shared/errors.ts';
-import { type DeliveryRecord, normalizeTime, type Stage } from './model.ts';
+import { type DeliveryChanges, type DeliveryRecord, normalizeTime, type Stage } from './model.ts';
 import { earlyFlightOutcome } from './tracking.ts';
 import { type Decision, type DeliveryDeps, type TransitionResult, transition } from './transitions.ts';
 
@@ -26,11 +32,26 @@ export interface ScheduleInput {
   deliveryEta: string;
 }
 
-/** The body of `PUT /deliveries/{deliveryId}/reschedule`. */
-export interface RescheduleInput {
-  pickupTime?: string | undefined;
-  deadline?: string | undefined;
-  dropoff?: Location | undefined;
+/**
+ * The body of `PUT /deliveries/{deliveryId}/reschedule`: the whole new plan with the drone the
+ * scheduler booked for it, applied at once.
+ */
+export interface ReschedulePlan {
+  requestId: string;
+  pickupTime: string;
+  deadline: string;
+  dropoff: Location;
+  droneId: string;
+  pickupEta: string;
+  deliveryEta: string;
+}
+
+/** The body of `PUT /deliveries/{deliveryId}/reschedule-rejection`: a reschedule that cannot be served. */
+export interface RescheduleRejection {
+  requestId: string;
+  reason: RescheduleRejectionReason;
+  detail?: string | undefined;
+  change: RescheduleChange;
 }
 
 /** The body of `PUT /deliveries/{deliveryId}/failure`. */
@@ -84,23 +105,21 @@ export async function putDelivery(
 }
 
 /**
- * Marks the delivery Scheduled with its drone. From Requested it emits DeliveryCreated; from
- * Rescheduled it emits DeliveryRescheduled (DeliveryCreated if it was never scheduled before, so
- * every delivery's history starts with a creation). Already Scheduled: the same assignment changes
- * nothing; a refreshed assignment (the scheduler re-assigning on a retry) updates the ETAs silently.
+ * The first scheduling of the delivery (its drone assigned): it becomes Scheduled and emits
+ * DeliveryCreated once. Already Scheduled: the same assignment changes nothing; a refreshed one
+ * (the scheduler re-assigning on a retry) updates the ETAs silently. Rescheduled: its newer plan
+ * stands, and a schedule arriving now is a late retry of the first one, which changes nothing.
  */
 export function scheduleDelivery(
   deps: DeliveryDeps,
   deliveryId: string,
   input: ScheduleInput,
 ): Promise<TransitionResult> {
-  const assignment = {
-    droneId: input.droneId,
-    pickupEta: normalizeTime(input.pickupEta),
-    deliveryEta: normalizeTime(input.deliveryEta),
-  };
+  const assignment = normalizedAssignment(input);
   return run(deps, deliveryId, (record) => {
     switch (record.stage) {
+      case 'Requested':
+        return firstScheduling(record, assignment, {});
       case 'Scheduled': {
         const same =
           record.droneId === assignment.droneId &&
@@ -108,28 +127,42 @@ export function scheduleDelivery(
           record.deliveryEta === assignment.deliveryEta;
         return same ? { kind: 'unchanged' } : { kind: 'change', changes: assignment, events: [] };
       }
-      case 'Requested':
-      case 'Rescheduled': {
-        const wasScheduled = record.stage === 'Rescheduled' && record.droneId !== undefined;
-        const scheduled = {
-          kind: 'change' as const,
-          changes: { stage: 'Scheduled' as const, ...assignment },
-          events: [wasScheduled ? rescheduledEvent(record, assignment) : createdEvent(record, assignment)],
-        };
-        const flight = record.earlyFlight;
-        if (record.stage !== 'Requested' || flight?.droneId !== assignment.droneId) return scheduled;
-        // Its drone already picked up (or dropped) the package: tell creation, then what happened.
-        const flown = earlyFlightOutcome({ ...record, ...assignment }, flight);
-        return {
-          kind: 'change',
-          changes: { ...scheduled.changes, ...flown.changes },
-          events: [...scheduled.events, ...flown.events],
-        };
-      }
+      case 'Rescheduled':
+        return { kind: 'unchanged' };
       default:
         return conflict(record, 'scheduled');
     }
   });
+}
+
+function normalizedAssignment(input: ScheduleInput): ScheduleInput {
+  return {
+    droneId: input.droneId,
+    pickupEta: normalizeTime(input.pickupEta),
+    deliveryEta: normalizeTime(input.deliveryEta),
+  };
+}
+
+/**
+ * A Requested delivery gets its drone (and `also`, e.g. a new plan): Scheduled, told by DeliveryCreated,
+ * so every delivery's history starts with its creation.
+ */
+function firstScheduling(record: DeliveryRecord, assignment: ScheduleInput, also: DeliveryChanges): Decision {
+  const planned = { ...record, ...also };
+  const scheduled = {
+    kind: 'change' as const,
+    changes: { ...also, stage: 'Scheduled' as const, ...assignment },
+    events: [createdEvent(planned, assignment)],
+  };
+  const flight = record.earlyFlight;
+  if (flight?.droneId !== assignment.droneId) return scheduled;
+  // Its drone already picked up (or dropped) the package: tell creation, then what happened.
+  const flown = earlyFlightOutcome({ ...planned, ...assignment }, flight);
+  return {
+    kind: 'change',
+    changes: { ...scheduled.changes, ...flown.changes },
+    events: [...scheduled.events, ...flown.events],
+  };
 }
 
 function createdEvent(record: DeliveryRecord, assignment: ScheduleInput) {
@@ -145,50 +178,115 @@ function createdEvent(record: DeliveryRecord, assignment: ScheduleInput) {
   return { detailType: 'DeliveryCreated' as const, data };
 }
 
-function rescheduledEvent(record: DeliveryRecord, assignment: ScheduleInput) {
-  const data: DataOf<'DeliveryRescheduled'> = {
-    deliveryId: record.deliveryId,
-    accountId: record.accountId,
-    droneId: assignment.droneId,
-    pickupTime: record.pickupTime,
-    deadline: record.deadline,
-    dropoff: record.dropoff,
-    pickupEta: assignment.pickupEta,
-    deliveryEta: assignment.deliveryEta,
-  };
-  return { detailType: 'DeliveryRescheduled' as const, data };
+/** How many decided reschedules a delivery remembers: the scheduler retries one request at a time. */
+const REMEMBERED_REQUESTS = 20;
+
+/** The request ids a decision on `requestId` leaves on the record, written with the decision. */
+function handledWith(record: DeliveryRecord, requestId: string): string[] {
+  return [...(record.handledRequests ?? []), requestId].slice(-REMEMBERED_REQUESTS);
 }
 
-const RESCHEDULABLE: ReadonlySet<Stage> = new Set(['Requested', 'Scheduled', 'Rescheduled']);
+const RESCHEDULABLE: ReadonlySet<Stage> = new Set(['Scheduled', 'Rescheduled']);
 
-function sameLocation(a: Location, b: Location): boolean {
-  return a.latitude === b.latitude && a.longitude === b.longitude && a.altitude === b.altitude;
+/**
+ * Serves a reschedule: the new times, drop-off and drone booking replace the old ones in one write,
+ * the delivery becomes Rescheduled (Scheduled in all but name) and DeliveryRescheduled is emitted
+ * once per `requestId`; the same request again changes nothing, whatever the stage by then. A
+ * delivery still Requested (never scheduled) takes the plan as its first one: Scheduled, DeliveryCreated.
+ */
+export async function rescheduleDelivery(
+  deps: DeliveryDeps,
+  deliveryId: string,
+  plan: ReschedulePlan,
+): Promise<TransitionResult> {
+  const times = { pickupTime: normalizeTime(plan.pickupTime), deadline: normalizeTime(plan.deadline) };
+  if (times.deadline <= times.pickupTime) {
+    throw new UnprocessableError('The deadline must be after the pickup time.', 'invalid-schedule');
+  }
+  const assignment = normalizedAssignment(plan);
+  return run(deps, deliveryId, (record) => {
+    if (record.handledRequests?.includes(plan.requestId)) return { kind: 'unchanged', reason: 'duplicate' };
+    const newPlan = { ...times, dropoff: plan.dropoff, handledRequests: handledWith(record, plan.requestId) };
+    if (record.stage === 'Requested') return firstScheduling(record, assignment, newPlan);
+    if (!RESCHEDULABLE.has(record.stage)) return conflict(record, 'rescheduled');
+    const data: DataOf<'DeliveryRescheduled'> = {
+      deliveryId: record.deliveryId,
+      accountId: record.accountId,
+      droneId: assignment.droneId,
+      ...times,
+      dropoff: plan.dropoff,
+      pickupEta: assignment.pickupEta,
+      deliveryEta: assignment.deliveryEta,
+      requestId: plan.requestId,
+    };
+    return {
+      kind: 'change',
+      changes: { ...newPlan, ...assignment, stage: 'Rescheduled' },
+      events: [{ detailType: 'DeliveryRescheduled', data }],
+    };
+  });
 }
 
 /**
- * Takes new times and/or drop-off: the delivery becomes Rescheduled until the scheduler assigns it
- * again (which emits DeliveryRescheduled). A request that changes nothing changes nothing, so a
- * repeated call cannot re-open a delivery that was already scheduled again.
+ * Refuses a reschedule: the delivery keeps its plan, drone, stage and `updatedAt`; only the request
+ * id is remembered, with DeliveryRescheduleRejected (reason and the refused change) emitted once per
+ * `requestId`. Any stage: the refusal tells the client what became of its request.
  */
-export function rescheduleDelivery(
+export function rejectReschedule(
   deps: DeliveryDeps,
   deliveryId: string,
-  input: RescheduleInput,
+  rejection: RescheduleRejection,
 ): Promise<TransitionResult> {
+  const { pickupTime, deadline, dropoff } = rejection.change;
+  const change: RescheduleChange = {
+    ...(pickupTime === undefined ? {} : { pickupTime: normalizeTime(pickupTime) }),
+    ...(deadline === undefined ? {} : { deadline: normalizeTime(deadline) }),
+    ...(dropoff === undefined ? {} : { dropoff }),
+  };
   return run(deps, deliveryId, (record) => {
-    if (!RESCHEDULABLE.has(record.stage)) return conflict(record, 'rescheduled');
-    const pickupTime = input.pickupTime === undefined ? record.pickupTime : normalizeTime(input.pickupTime);
-    const deadline = input.deadline === undefined ? record.deadline : normalizeTime(input.deadline);
-    const dropoff = input.dropoff ?? record.dropoff;
-    if (deadline <= pickupTime) {
-      throw new UnprocessableError('The deadline must be after the pickup time.', 'invalid-schedule');
+    if (record.handledRequests?.includes(rejection.requestId)) {
+      return { kind: 'unchanged', reason: 'duplicate' };
     }
-    const unchanged =
-      pickupTime === record.pickupTime &&
-      deadline === record.deadline &&
-      sameLocation(dropoff, record.dropoff);
-    if (unchanged) return { kind: 'unchanged' };
-    return { kind: 'change', changes: { stage: 'Rescheduled', pickupTime, deadline, dropoff }, events: [] };
+    const data: DataOf<'DeliveryRescheduleRejected'> = {
+      deliveryId: record.deliveryId,
+      accountId: record.accountId,
+      reason: rejection.reason,
+      ...(rejection.detail === undefined ? {} : { detail: rejection.detail }),
+      change,
+      requestId: rejection.requestId,
+    };
+    return {
+      kind: 'change',
+      // Bookkeeping only: what a client reads of the delivery, `updatedAt` included, stays as it was.
+      changes: { handledRequests: handledWith(record, rejection.requestId), updatedAt: record.updatedAt },
+      events: [{ detailType: 'DeliveryRescheduleRejected', data }],
+    };
+  });
+}
+
+/** The body of `PUT /deliveries/{deliveryId}/waiting`. */
+export interface WaitingInput {
+  for: 'drone';
+  until: string;
+}
+
+/**
+ * Records that a Requested delivery waits for a free drone, and until when; no event (a detail of
+ * its status). The same wait again changes nothing. Any other stage is a 409: a delivery scheduled,
+ * cancelled or failed waits for nothing, and its status never shows a wait.
+ */
+export function markWaiting(
+  deps: DeliveryDeps,
+  deliveryId: string,
+  input: WaitingInput,
+): Promise<TransitionResult> {
+  const waiting = { for: input.for, until: normalizeTime(input.until) };
+  return run(deps, deliveryId, (record) => {
+    if (record.stage !== 'Requested') return conflict(record, 'waiting for a drone');
+    if (record.waiting?.for === waiting.for && record.waiting.until === waiting.until) {
+      return { kind: 'unchanged' };
+    }
+    return { kind: 'change', changes: { waiting }, events: [] };
   });
 }
 

@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { DELIVERY_EVENT_TYPES } from '../../../events/catalog.ts';
 import { locationSchema } from '../../../events/schemas.ts';
+import { PendingEvent } from '../../../shared/outbox.ts';
 
 // The Delivery service's record as it lives in its table, and the status body clients see.
 
@@ -15,18 +15,6 @@ export const STAGES = [
 ] as const;
 export const Stage = z.enum(STAGES);
 export type Stage = z.infer<typeof Stage>;
-
-/**
- * An event written together with the state change that caused it and published after the write
- * (see core/transitions.ts): the outbox that makes "state changed" and "event emitted" agree.
- */
-export const PendingEvent = z.object({
-  detailType: z.enum(DELIVERY_EVENT_TYPES),
-  data: z.record(z.string(), z.unknown()),
-  correlationId: z.string(),
-  causationId: z.string().optional(),
-});
-export type PendingEvent = z.infer<typeof PendingEvent>;
 
 export const PackageRecord = z.object({
   size: z.enum(['Small', 'Medium', 'Large']),
@@ -46,6 +34,10 @@ export const EarlyFlight = z.object({
   causationId: z.string(),
 });
 export type EarlyFlight = z.infer<typeof EarlyFlight>;
+
+/** What a Requested delivery waits for (docs/architecture.md §3): a free drone, until a time. */
+export const Waiting = z.object({ for: z.literal('drone'), until: z.string() });
+export type Waiting = z.infer<typeof Waiting>;
 
 // Read side of the table: items are validated when read, never cast.
 export const DeliveryRecord = z.object({
@@ -69,10 +61,30 @@ export const DeliveryRecord = z.object({
   cancelReason: z.string().optional(),
   completedAt: z.string().optional(),
   earlyFlight: EarlyFlight.optional(),
+  /**
+   * Set by the scheduler while the Requested delivery waits for a free drone: until when a drone
+   * leaving could still meet the deadline. Shown only while the delivery is Requested, so the
+   * transition out of it (scheduled, failed, cancelled) clears it without touching it.
+   */
+  waiting: Waiting.optional(),
+  /**
+   * The `eventId`s of the last drone status reports that changed this delivery, written with the
+   * change itself: the same report delivered again, even with another envelope, changes nothing.
+   */
+  appliedDroneEvents: z.array(z.string()).optional(),
+  /**
+   * The `requestId`s of the last reschedules decided for this delivery (served or refused), written
+   * with the decision: the scheduler's retry of the same call changes nothing and tells nothing again.
+   */
+  handledRequests: z.array(z.string()).optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   /** Optimistic concurrency: every stage change is conditional on the version it read. */
   version: z.number().int(),
+  /**
+   * The outbox (core/transitions.ts): events written with the change that caused them, each with its
+   * identity fixed at that moment, published after the write and removed once published.
+   */
   pendingEvents: z.array(PendingEvent).optional(),
   /** Identifies the batch in `pendingEvents`, so clearing it never removes a newer batch. */
   pendingKey: z.string().optional(),
@@ -117,6 +129,7 @@ export interface DeliveryStatusBody {
   pickupEta?: string;
   deliveryEta?: string;
   failureReason?: string;
+  waiting?: Waiting;
   createdAt: string;
   updatedAt: string;
 }
@@ -139,6 +152,7 @@ export function toStatusBody(record: DeliveryRecord): DeliveryStatusBody {
     ...(record.pickupEta === undefined ? {} : { pickupEta: record.pickupEta }),
     ...(record.deliveryEta === undefined ? {} : { deliveryEta: record.deliveryEta }),
     ...(record.failureReason === undefined ? {} : { failureReason: record.failureReason }),
+    ...(record.waiting === undefined || record.stage !== 'Requested' ? {} : { waiting: record.waiting }),
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   };

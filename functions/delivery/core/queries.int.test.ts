@@ -1,9 +1,16 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NotFoundError, ValidationError } from '../../../shared/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../../shared/errors.ts';
 import { createTestTable } from '../../../test/support/dynamodb.ts';
 import { newDelivery, steppingClock } from '../test-support/fakes.ts';
 import { putDelivery } from './lifecycle.ts';
-import { encodePageToken, getOwnDelivery, listDeliveries, requestNotification } from './queries.ts';
+import {
+  encodePageToken,
+  getOwnDelivery,
+  listDeliveries,
+  MAX_SUBSCRIPTIONS_PER_DELIVERY,
+  requestNotification,
+} from './queries.ts';
 import { createDeliveryStore, type DeliveryStore } from './store.ts';
 
 let table: Awaited<ReturnType<typeof createTestTable>>;
@@ -127,4 +134,86 @@ describe('requestNotification', () => {
 
     expect(await store.listSubscriptions('d-other-1')).toEqual([]);
   });
+
+  it('refuses the 11th distinct target with 409 and keeps the 10', async () => {
+    const deliveryId = await ownDelivery();
+    for (let index = 0; index < MAX_SUBSCRIPTIONS_PER_DELIVERY; index++) {
+      await subscribe(deliveryId, `user${index}@example.com`);
+    }
+
+    const eleventh = subscribe(deliveryId, 'one-too-many@example.com');
+
+    await expect(eleventh).rejects.toBeInstanceOf(ConflictError);
+    await expect(eleventh).rejects.toMatchObject({ type: expect.stringMatching(/subscription-limit$/) });
+    expect(await store.listSubscriptions(deliveryId)).toHaveLength(MAX_SUBSCRIPTIONS_PER_DELIVERY);
+  });
+
+  it('gives a target already subscribed its subscription again at the limit', async () => {
+    const deliveryId = await ownDelivery();
+    const subscriptions = [];
+    for (let index = 0; index < MAX_SUBSCRIPTIONS_PER_DELIVERY; index++) {
+      subscriptions.push(await subscribe(deliveryId, `user${index}@example.com`));
+    }
+
+    const again = await subscribe(deliveryId, 'USER3@example.com');
+
+    expect(again).toEqual(subscriptions[3]);
+  });
+
+  it('creates exactly 10 of 20 concurrent distinct targets and refuses the rest with 409', async () => {
+    const deliveryId = await ownDelivery();
+
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, index) =>
+        subscribe(deliveryId, `+1415555${String(index).padStart(4, '0')}`, 'sms'),
+      ),
+    );
+
+    const created = results.filter((result) => result.status === 'fulfilled');
+    const refused = results.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
+    expect(created).toHaveLength(MAX_SUBSCRIPTIONS_PER_DELIVERY);
+    expect(refused).toHaveLength(20 - MAX_SUBSCRIPTIONS_PER_DELIVERY);
+    expect(refused.every((error) => error instanceof ConflictError)).toBe(true);
+    expect(await store.listSubscriptions(deliveryId)).toHaveLength(MAX_SUBSCRIPTIONS_PER_DELIVERY);
+    expect(await subscriptionCount(deliveryId)).toBe(MAX_SUBSCRIPTIONS_PER_DELIVERY);
+  });
+
+  it('gives 20 concurrent requests for one target one subscription, counted once', async () => {
+    const deliveryId = await ownDelivery();
+
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, index) =>
+        subscribe(deliveryId, index % 2 ? 'Ann@Example.com' : 'ann@example.com'),
+      ),
+    );
+
+    expect(new Set(results.map((subscription) => subscription.subscriptionId)).size).toBe(1);
+    expect(results.every((subscription) => subscription.target === 'ann@example.com')).toBe(true);
+    expect(await store.listSubscriptions(deliveryId)).toHaveLength(1);
+    expect(await subscriptionCount(deliveryId)).toBe(1);
+  });
 });
+
+let ownSequence = 0;
+
+/** A fresh delivery of `acct-list`, so each limit test starts from no subscription. */
+async function ownDelivery(): Promise<string> {
+  const deliveryId = `d-subscribe-${++ownSequence}`;
+  await putDelivery({ store, now }, deliveryId, newDelivery('acct-list'));
+  return deliveryId;
+}
+
+function subscribe(deliveryId: string, target: string, channel: 'email' | 'sms' = 'email') {
+  return requestNotification({ store, now }, 'acct-list', deliveryId, { channel, target });
+}
+
+/** The delivery's subscription counter as stored. */
+async function subscriptionCount(deliveryId: string): Promise<unknown> {
+  const { Item } = await table.documentClient.send(
+    new GetCommand({
+      TableName: table.tableName,
+      Key: { pk: `DELIVERY#${deliveryId}`, sk: 'SUBSCRIPTIONS' },
+    }),
+  );
+  return Item?.subscriptionCount;
+}

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import { NotFoundError } from '../../../shared/errors.ts';
+import { ConflictError, NotFoundError, ServiceUnavailableError } from '../../../shared/errors.ts';
 import {
   decodePageToken as decodeOpaqueToken,
   encodePageToken as encodeOpaqueToken,
@@ -74,7 +74,16 @@ export function subscriptionIdOf(deliveryId: string, channel: Channel, target: s
   return `sub-${digest.slice(0, 24)}`;
 }
 
-/** Subscribes the caller to notifications of its own delivery; the same channel and target give the same subscription. */
+/**
+ * How many subscriptions one delivery may have: each is a message per event, so an unbounded list
+ * would let one client make the system send SMS to any number of numbers.
+ */
+export const MAX_SUBSCRIPTIONS_PER_DELIVERY = 10;
+
+/**
+ * Subscribes the caller to notifications of its own delivery; the same channel and target give the
+ * same subscription, even at the limit. A new one beyond the limit is a 409.
+ */
 export async function requestNotification(
   deps: { store: DeliveryStore; now: () => Date },
   accountId: string,
@@ -83,12 +92,26 @@ export async function requestNotification(
 ): Promise<SubscriptionRecord> {
   await getOwnDelivery(deps.store, accountId, deliveryId);
   const target = normalizeTarget(request.channel, request.target);
-  return deps.store.putSubscription({
-    subscriptionId: subscriptionIdOf(deliveryId, request.channel, target),
-    deliveryId,
-    accountId,
-    channel: request.channel,
-    target,
-    createdAt: deps.now().toISOString(),
-  });
+  const outcome = await deps.store.putSubscription(
+    {
+      subscriptionId: subscriptionIdOf(deliveryId, request.channel, target),
+      deliveryId,
+      accountId,
+      channel: request.channel,
+      target,
+      createdAt: deps.now().toISOString(),
+    },
+    MAX_SUBSCRIPTIONS_PER_DELIVERY,
+  );
+  switch (outcome.kind) {
+    case 'limit-reached':
+      throw new ConflictError(
+        `Delivery ${deliveryId} already has ${MAX_SUBSCRIPTIONS_PER_DELIVERY} notification subscriptions.`,
+        'subscription-limit',
+      );
+    case 'busy':
+      throw new ServiceUnavailableError('The delivery is taking other subscriptions at this moment; retry.');
+    default:
+      return outcome.subscription;
+  }
 }

@@ -3,26 +3,40 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Location } from '../../../events/schemas.ts';
-import {
-  type DeliveryChanges,
-  DeliveryRecord,
-  type PendingEvent,
-  type Stage,
-  SubscriptionRecord,
-} from './model.ts';
+import { OUTBOX_INDEX, outboxIndexKey, type PendingEvent } from '../../../shared/outbox.ts';
+import { fullJitterDelay } from '../../../shared/resilience.ts';
+import { type DeliveryChanges, DeliveryRecord, type Stage, SubscriptionRecord } from './model.ts';
 
 // The Delivery table (docs/internals.md): `DELIVERY#<id>`/`DELIVERY` with the `byAccount` index,
-// and `DELIVERY#<id>`/`SUBSCRIPTION#<subscriptionId>`.
+// `DELIVERY#<id>`/`SUBSCRIPTION#<subscriptionId>`, and `DELIVERY#<id>`/`SUBSCRIPTIONS` counting them. A delivery item holding an outbox also
+// carries `outboxShard`/`outboxSince`, the keys of the sparse `pendingOutbox` index: only items
+// with an outbox are in it, so the sweeper finds abandoned ones with a Query per shard, no Scan.
 
 export const BY_ACCOUNT_INDEX = 'byAccount';
+const DELIVERY_PREFIX = 'DELIVERY#';
 const DELIVERY_SK = 'DELIVERY';
 const SUBSCRIPTION_PREFIX = 'SUBSCRIPTION#';
+// Apart from the delivery item, so that subscribing never contends with the delivery's stage changes.
+const SUBSCRIPTION_COUNT_SK = 'SUBSCRIPTIONS';
+// A subscription's transaction that meets a concurrent one on the counter is tried again, briefly.
+const SUBSCRIBE_ATTEMPTS = 8;
+const SUBSCRIBE_BASE_DELAY_MS = 25;
+const SUBSCRIBE_MAX_DELAY_MS = 400;
+
+const subscriptionKey = (deliveryId: string, subscriptionId: string) => ({
+  pk: `${DELIVERY_PREFIX}${deliveryId}`,
+  sk: `${SUBSCRIPTION_PREFIX}${subscriptionId}`,
+});
 
 /** The table key of a delivery item; also the shape of a page key of the `byAccount` index. */
-export const deliveryKey = (deliveryId: string) => ({ pk: `DELIVERY#${deliveryId}`, sk: DELIVERY_SK });
+export const deliveryKey = (deliveryId: string) => ({
+  pk: `${DELIVERY_PREFIX}${deliveryId}`,
+  sk: DELIVERY_SK,
+});
 export const accountPartition = (accountId: string) => `ACCOUNT#${accountId}`;
 
 /** A conditional write lost against a concurrent one: read again and decide again. */
@@ -40,12 +54,28 @@ export interface PositionUpdate {
   updatedAt: string;
 }
 
+/** Deliveries whose outbox was written before a given time, and where to go on from. */
+export interface OutboxPage {
+  deliveryIds: string[];
+  /** Key of the last index item returned when more follow. */
+  lastKey?: Record<string, string>;
+}
+
 /** A page of an account's deliveries, newest first. */
 export interface DeliveryPage {
   items: DeliveryRecord[];
   /** Key of the last item returned when more follow. */
   lastKey?: Record<string, string>;
 }
+
+/**
+ * What storing a subscription did: stored it (`created`), found it stored already (`existing`),
+ * refused it because the delivery has `limit` already (`limit-reached`), or kept meeting concurrent
+ * subscriptions of the same delivery (`busy`: transient).
+ */
+export type SubscriptionOutcome =
+  | { kind: 'created' | 'existing'; subscription: SubscriptionRecord }
+  | { kind: 'limit-reached' | 'busy' };
 
 /** What the Delivery service's logic needs from its table. */
 export interface DeliveryStore {
@@ -61,17 +91,36 @@ export interface DeliveryStore {
   ): Promise<DeliveryRecord>;
   /** Removes the outbox batch `pendingKey` once it is published (no-op if it is gone already). */
   clearPending(deliveryId: string, pendingKey: string): Promise<void>;
+  /** The deliveries of one index shard whose outbox was written before `writtenBefore`, oldest first. */
+  listOutboxes(
+    shard: string,
+    writtenBefore: string,
+    limit: number,
+    startKey?: Record<string, string>,
+  ): Promise<OutboxPage>;
   /** Stores a position report; false when the stage moved on or a newer report is stored. */
   recordPosition(deliveryId: string, update: PositionUpdate): Promise<boolean>;
   listByAccount(accountId: string, limit: number, startKey?: Record<string, string>): Promise<DeliveryPage>;
-  /** Stores a subscription unless it exists; returns the stored one. */
-  putSubscription(subscription: SubscriptionRecord): Promise<SubscriptionRecord>;
+  /**
+   * Stores a subscription unless it exists, and only while the delivery has fewer than `limit`: the
+   * item and the delivery's counter are written in one transaction, conditional on both.
+   */
+  putSubscription(subscription: SubscriptionRecord, limit: number): Promise<SubscriptionOutcome>;
   listSubscriptions(deliveryId: string): Promise<SubscriptionRecord[]>;
 }
 
 function isConditionalFailure(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
+
+/** The cancellation codes of a cancelled transaction, one per item in order; undefined for any other error. */
+function cancellationCodes(error: unknown): (string | undefined)[] | undefined {
+  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+  return reasons.map((reason) => reason.Code);
+}
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function toRecord(item: Record<string, unknown>): DeliveryRecord {
   return DeliveryRecord.parse(item);
@@ -121,12 +170,27 @@ export function createDeliveryStore(client: DynamoDBDocumentClient, tableName: s
         values[`:v${index}`] = value;
         sets.push(`#f${index} = :v${index}`);
       });
-      if (pendingEvents.length > 0) {
-        names['#pendingEvents'] = 'pendingEvents';
-        names['#pendingKey'] = 'pendingKey';
-        values[':pendingEvents'] = pendingEvents;
-        values[':pendingKey'] = `v${expectedVersion + 1}`;
-        sets.push('#pendingEvents = :pendingEvents', '#pendingKey = :pendingKey');
+      const [first] = pendingEvents;
+      if (first !== undefined) {
+        const index = outboxIndexKey(deliveryKey(deliveryId).pk, first.occurredAt);
+        Object.assign(names, {
+          '#pendingEvents': 'pendingEvents',
+          '#pendingKey': 'pendingKey',
+          '#outboxShard': 'outboxShard',
+          '#outboxSince': 'outboxSince',
+        });
+        Object.assign(values, {
+          ':pendingEvents': pendingEvents,
+          ':pendingKey': `v${expectedVersion + 1}`,
+          ':outboxShard': index.outboxShard,
+          ':outboxSince': index.outboxSince,
+        });
+        sets.push(
+          '#pendingEvents = :pendingEvents',
+          '#pendingKey = :pendingKey',
+          '#outboxShard = :outboxShard',
+          '#outboxSince = :outboxSince',
+        );
       }
       try {
         const result = await client.send(
@@ -157,7 +221,8 @@ export function createDeliveryStore(client: DynamoDBDocumentClient, tableName: s
           new UpdateCommand({
             TableName: tableName,
             Key: deliveryKey(deliveryId),
-            UpdateExpression: 'REMOVE pendingEvents, pendingKey',
+            // Out of the sparse index with the batch, so the sweeper never sees a published outbox.
+            UpdateExpression: 'REMOVE pendingEvents, pendingKey, outboxShard, outboxSince',
             ConditionExpression: 'pendingKey = :key',
             ExpressionAttributeValues: { ':key': pendingKey },
           }),
@@ -166,6 +231,32 @@ export function createDeliveryStore(client: DynamoDBDocumentClient, tableName: s
         // Another call published and cleared this batch already.
         if (!isConditionalFailure(error)) throw error;
       }
+    },
+
+    async listOutboxes(shard, writtenBefore, limit, startKey) {
+      const result = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: OUTBOX_INDEX,
+          KeyConditionExpression: 'outboxShard = :shard AND outboxSince < :before',
+          ExpressionAttributeValues: { ':shard': shard, ':before': writtenBefore },
+          ScanIndexForward: true,
+          Limit: limit,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      const deliveryIds = (result.Items ?? []).flatMap((item) =>
+        typeof item.pk === 'string' && item.pk.startsWith(DELIVERY_PREFIX)
+          ? [item.pk.slice(DELIVERY_PREFIX.length)]
+          : [],
+      );
+      const last = result.LastEvaluatedKey;
+      return {
+        deliveryIds,
+        ...(last
+          ? { lastKey: Object.fromEntries(Object.entries(last).map(([key, value]) => [key, String(value)])) }
+          : {}),
+      };
     },
 
     async recordPosition(deliveryId, update) {
@@ -235,33 +326,53 @@ export function createDeliveryStore(client: DynamoDBDocumentClient, tableName: s
       };
     },
 
-    async putSubscription(subscription) {
-      try {
-        await client.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: {
-              pk: `DELIVERY#${subscription.deliveryId}`,
-              sk: `${SUBSCRIPTION_PREFIX}${subscription.subscriptionId}`,
-              ...subscription,
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        );
-        return subscription;
-      } catch (error) {
-        if (!isConditionalFailure(error)) throw error;
-        const existing = await client.send(
-          new GetCommand({
-            TableName: tableName,
-            Key: {
-              pk: `DELIVERY#${subscription.deliveryId}`,
-              sk: `${SUBSCRIPTION_PREFIX}${subscription.subscriptionId}`,
-            },
-            ConsistentRead: true,
-          }),
-        );
-        return existing.Item ? SubscriptionRecord.parse(existing.Item) : subscription;
+    async putSubscription(subscription, limit) {
+      const key = subscriptionKey(subscription.deliveryId, subscription.subscriptionId);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await client.send(
+            new TransactWriteCommand({
+              TransactItems: [
+                {
+                  Put: {
+                    TableName: tableName,
+                    Item: { ...key, ...subscription },
+                    ConditionExpression: 'attribute_not_exists(pk)',
+                  },
+                },
+                {
+                  // The count and its limit in one conditional write: concurrent requests cannot all
+                  // read "9" and each add the tenth.
+                  Update: {
+                    TableName: tableName,
+                    Key: { pk: key.pk, sk: SUBSCRIPTION_COUNT_SK },
+                    UpdateExpression: 'ADD #count :one',
+                    ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
+                    ExpressionAttributeNames: { '#count': 'subscriptionCount' },
+                    ExpressionAttributeValues: { ':one': 1, ':limit': limit },
+                  },
+                },
+              ],
+            }),
+          );
+          return { kind: 'created', subscription };
+        } catch (error) {
+          const codes = cancellationCodes(error);
+          if (codes === undefined) throw error;
+          // The same target asked before (or at the same time): the stored one stands, limit or not.
+          if (codes[0] === 'ConditionalCheckFailed') {
+            const existing = await client.send(
+              new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
+            );
+            if (existing.Item)
+              return { kind: 'existing', subscription: SubscriptionRecord.parse(existing.Item) };
+            throw error;
+          }
+          if (codes[1] === 'ConditionalCheckFailed') return { kind: 'limit-reached' };
+          if (!codes.includes('TransactionConflict')) throw error;
+          if (attempt >= SUBSCRIBE_ATTEMPTS) return { kind: 'busy' };
+          await pause(fullJitterDelay(attempt, SUBSCRIBE_BASE_DELAY_MS, SUBSCRIBE_MAX_DELAY_MS, Math.random));
+        }
       }
     },
 
@@ -272,6 +383,7 @@ export function createDeliveryStore(client: DynamoDBDocumentClient, tableName: s
         const result = await client.send(
           new QueryCommand({
             TableName: tableName,
+            // The counter's `SUBSCRIPTIONS` does not begin with `SUBSCRIPTION#`.
             KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
             ExpressionAttributeValues: { ':pk': `DELIVERY#${deliveryId}`, ':prefix': SUBSCRIPTION_PREFIX },
             ConsistentRead: true,

@@ -4,13 +4,16 @@ import { type ParsedDroneEvent, parseDroneEvent } from '../../../events/schemas.
 import { createEventPublisher } from '../../../shared/publisher.ts';
 import { createTestTable } from '../../../test/support/dynamodb.ts';
 import { fakeEventBridge, newDelivery, steppingClock } from '../test-support/fakes.ts';
-import { putDelivery, scheduleDelivery } from './lifecycle.ts';
+import { putDelivery, rescheduleDelivery, scheduleDelivery } from './lifecycle.ts';
 import { createDeliveryStore, type DeliveryStore } from './store.ts';
 import { trackDroneEvent } from './tracking.ts';
 import type { DeliveryDeps } from './transitions.ts';
 
 const SCENARIO = loadFixture('events/fixtures/scenarios/delivery-completed.json');
 const DRONE_EVENTS = SCENARIO.filter((event) => event.source === 'drone-delivery.drones').map((event) =>
+  parseDroneEvent(event),
+);
+const CONTRACT_ONLY_FLIGHT = loadFixture('events/fixtures/scenarios/contract-only-flight.json').map((event) =>
   parseDroneEvent(event),
 );
 const FIXTURE_DELIVERY = 'd-fixture-0001';
@@ -50,6 +53,19 @@ function addressedTo(deliveryId: string, events: ParsedDroneEvent[] = DRONE_EVEN
   return events.map((event) =>
     parseDroneEvent({ ...event.envelope, detail: { ...event.detail, deliveryId } }),
   );
+}
+
+/** The event as published under `metadata.eventId` (and the envelope overrides). */
+function withEventId(
+  event: ParsedDroneEvent,
+  eventId: string,
+  envelope: Record<string, unknown> = {},
+): ParsedDroneEvent {
+  return parseDroneEvent({
+    ...event.envelope,
+    ...envelope,
+    detail: { ...event.detail, metadata: { ...event.detail.metadata, eventId } },
+  });
 }
 
 function droneEvent(index: number, deliveryId: string): ParsedDroneEvent {
@@ -93,12 +109,14 @@ describe('trackDroneEvent', () => {
 
     expect(bus.published.map((event) => event.detail.metadata)).toEqual([
       {
+        eventId: expect.any(String),
         correlationId: 'corr-fixture-0001',
         causationId: '5f0c1e2a-7b3d-4c8e-9a10-000000000006',
         schemaVersion: '1',
         occurredAt: expect.any(String),
       },
       {
+        eventId: expect.any(String),
         correlationId: 'corr-fixture-0001',
         causationId: '5f0c1e2a-7b3d-4c8e-9a10-000000000013',
         schemaVersion: '1',
@@ -124,8 +142,84 @@ describe('trackDroneEvent', () => {
 
     const outcomes = [await trackDroneEvent(deps, pickedUp), await trackDroneEvent(deps, pickedUp)];
 
-    expect(outcomes).toEqual(['transitioned', 'unchanged']);
+    expect(outcomes).toEqual(['transitioned', 'duplicate']);
     expect(bus.published.map((event) => event.detailType)).toEqual(['DeliveryInTransit']);
+  });
+
+  it('recognizes a PickedUp published again under a new envelope by its eventId', async () => {
+    const deliveryId = await scheduled();
+    const pickedUp = droneEvent(statusIndex('PickedUp'), deliveryId);
+    const [first, again] = ['envelope-a', 'envelope-b'].map((id) =>
+      withEventId(pickedUp, 'drone-event-1', { id }),
+    );
+    if (!first || !again) throw new Error('no events');
+
+    const outcomes = [await trackDroneEvent(deps, first), await trackDroneEvent(deps, again)];
+
+    expect(outcomes).toEqual(['transitioned', 'duplicate']);
+    expect(bus.published.map((event) => event.detail.metadata.causationId)).toEqual(['drone-event-1']);
+  });
+
+  it('leaves the stage alone for another PickedUp report of the same flight', async () => {
+    const deliveryId = await scheduled();
+    const pickedUp = droneEvent(statusIndex('PickedUp'), deliveryId);
+    await trackDroneEvent(deps, withEventId(pickedUp, 'drone-event-1'));
+
+    const outcome = await trackDroneEvent(deps, withEventId(pickedUp, 'drone-event-2'));
+
+    expect(outcome).toBe('unchanged');
+    expect(bus.published.map((event) => event.detailType)).toEqual(['DeliveryInTransit']);
+  });
+
+  it.each([
+    ['the same envelope', (_index: number) => 'envelope-same'],
+    ['a different envelope each', (index: number) => `envelope-${index}`],
+  ])('transitions once for 20 concurrent copies of one PickedUp under %s', async (_name, envelopeId) => {
+    const deliveryId = await scheduled();
+    const pickedUp = droneEvent(statusIndex('PickedUp'), deliveryId);
+    const copies = Array.from({ length: 20 }, (_, index) =>
+      withEventId(pickedUp, 'drone-event-concurrent', { id: envelopeId(index) }),
+    );
+
+    const outcomes = await Promise.all(copies.map((copy) => trackDroneEvent(deps, copy)));
+
+    expect(outcomes.filter((outcome) => outcome === 'transitioned')).toHaveLength(1);
+    expect(outcomes.filter((outcome) => outcome !== 'transitioned')).toEqual(Array(19).fill('duplicate'));
+    // Copies that read the fresh outbox may publish it too, always as the same event.
+    expect(new Set(bus.published.map((event) => event.detail.metadata.eventId)).size).toBe(1);
+    expect(bus.published.every((event) => event.detailType === 'DeliveryInTransit')).toBe(true);
+    const record = await store.get(deliveryId);
+    expect(record).toMatchObject({ stage: 'InTransit', appliedDroneEvents: ['drone-event-concurrent'] });
+    expect(record?.pendingEvents).toBeUndefined();
+  });
+
+  it('goes InTransit then Completed on drone events with only the contract fields', async () => {
+    const deliveryId = await scheduled();
+    const contractOnly = addressedTo(deliveryId, CONTRACT_ONLY_FLIGHT);
+
+    const outcomes = [];
+    for (const event of contractOnly) outcomes.push(await trackDroneEvent(deps, event));
+
+    expect(outcomes.filter((outcome) => outcome === 'transitioned')).toHaveLength(2);
+    expect(bus.published.map((event) => event.detailType)).toEqual([
+      'DeliveryInTransit',
+      'DeliveryCompleted',
+    ]);
+    const dropped = CONTRACT_ONLY_FLIGHT.find(
+      (event) => event.detailType === 'DroneStatusChanged' && event.detail.status === 'Dropped',
+    );
+    expect(await store.get(deliveryId)).toMatchObject({
+      stage: 'Completed',
+      completedAt: dropped?.envelope.time,
+    });
+    expect(bus.published.map((event) => event.detail.metadata.causationId)).toEqual(
+      ['PickedUp', 'Dropped'].map(
+        (status) =>
+          CONTRACT_ONLY_FLIGHT.find(
+            (event) => event.detailType === 'DroneStatusChanged' && event.detail.status === status,
+          )?.envelope.id,
+      ),
+    );
   });
 
   it('ignores events about an unknown delivery without error', async () => {
@@ -232,19 +326,6 @@ describe('trackDroneEvent', () => {
     ]);
   });
 
-  it('publishes an outbox abandoned for longer than a call can live when a position report comes in', async () => {
-    const deliveryId = await scheduled();
-    const pickedUpIndex = statusIndex('PickedUp');
-    const position = droneEvent(positionIndexes().find((index) => index > pickedUpIndex) ?? 0, deliveryId);
-    bus.failNext();
-    await expect(trackDroneEvent(deps, droneEvent(pickedUpIndex, deliveryId))).rejects.toThrow();
-
-    await trackDroneEvent({ ...deps, now: steppingClock('2026-05-04T16:00:00.000Z') }, position);
-
-    expect(bus.published.map((event) => event.detailType)).toEqual(['DeliveryInTransit']);
-    expect((await store.get(deliveryId))?.pendingEvents).toBeUndefined();
-  });
-
   it('publishes a pending DeliveryInTransit when the failed PickedUp message is redelivered', async () => {
     const deliveryId = await scheduled();
     const pickedUp = droneEvent(statusIndex('PickedUp'), deliveryId);
@@ -255,6 +336,48 @@ describe('trackDroneEvent', () => {
 
     expect(bus.published.map((event) => event.detailType)).toEqual(['DeliveryInTransit']);
     expect((await store.get(deliveryId))?.pendingEvents).toBeUndefined();
+  });
+});
+
+describe('a rescheduled delivery', () => {
+  /** A scheduled delivery moved to a new plan flown by `drone-002`. */
+  async function rescheduled(): Promise<string> {
+    const deliveryId = await scheduled();
+    await rescheduleDelivery(deps, deliveryId, {
+      requestId: `req-${deliveryId}`,
+      pickupTime: '2026-05-04T16:30:00Z',
+      deadline: '2026-05-04T18:30:00Z',
+      dropoff: { latitude: 47.61, longitude: -122.3, altitude: 0 },
+      droneId: 'drone-002',
+      pickupEta: '2026-05-04T16:34:00Z',
+      deliveryEta: '2026-05-04T16:45:00Z',
+    });
+    bus.published.length = 0;
+    return deliveryId;
+  }
+  const byDrone = (event: ParsedDroneEvent, droneId: string) =>
+    parseDroneEvent({ ...event.envelope, detail: { ...event.detail, droneId } });
+
+  it("records its new drone's positions as a scheduled delivery's", async () => {
+    const deliveryId = await rescheduled();
+    const position = byDrone(droneEvent(positionIndexes()[0] ?? 0, deliveryId), 'drone-002');
+
+    const outcome = await trackDroneEvent(deps, position);
+
+    expect(outcome).toBe('position-recorded');
+    expect((await store.get(deliveryId))?.lastKnownLocation).toEqual(position.detail.location);
+  });
+
+  it('goes InTransit when its new drone picks up, and ignores the drone it had before', async () => {
+    const deliveryId = await rescheduled();
+    const pickedUp = droneEvent(statusIndex('PickedUp'), deliveryId);
+
+    const oldDrone = await trackDroneEvent(deps, pickedUp);
+    const newDrone = await trackDroneEvent(deps, byDrone(pickedUp, 'drone-002'));
+
+    expect([oldDrone, newDrone]).toEqual(['ignored-other-drone', 'transitioned']);
+    expect((await store.get(deliveryId))?.stage).toBe('InTransit');
+    expect(bus.published.map((event) => event.detail)).toMatchObject([{ droneId: 'drone-002' }]);
   });
 });
 

@@ -2,12 +2,15 @@ import type { DataOf, ParsedDroneEvent } from '../../../events/schemas.ts';
 import { logger } from '../../../shared/observability.ts';
 import { after, distanceMeters } from './geo.ts';
 import { type DeliveryRecord, type EarlyFlight, normalizeTime, type Stage } from './model.ts';
-import { type Decision, type DeliveryDeps, flushPending, transition } from './transitions.ts';
+import { type Decision, type DeliveryDeps, transition } from './transitions.ts';
 
-// Drone events (physical facts) become delivery events (business facts), ARCHITECTURE §4.
+// Drone events (physical facts) become delivery events (business facts): docs/architecture.md,
+// event catalog.
 // SQS and EventBridge deliver at least once and in no particular order, so every step is guarded:
-// stage changes by the conditional transition (a repeat finds the target stage and emits nothing),
-// positions by `lastPositionAt` (an older report than the stored one is dropped).
+// a status report that changed the delivery is remembered by its `eventId` in the same conditional
+// write (`appliedDroneEvents`), so the same report again, under any envelope, is a duplicate; any
+// other repeat finds the target stage and emits nothing; positions are kept only when newer than
+// the stored one (`lastPositionAt`), which makes a repeated position a no-op too.
 
 /** What happened to one drone event (logged, and asserted by tests). */
 export type TrackingOutcome =
@@ -15,15 +18,17 @@ export type TrackingOutcome =
   | 'ignored-unknown-delivery'
   | 'ignored-other-drone'
   | 'transitioned'
+  | 'duplicate'
   | 'unchanged'
   | 'position-recorded'
   | 'position-ignored';
 
-/** An outbox this old was left by a call that has ended (the longest writer's Lambda timeout is 30 s). */
-export const ABANDONED_OUTBOX_MS = 30_000;
+/** How many applied status reports a delivery remembers: a flight has two (PickedUp, Dropped). */
+const REMEMBERED_DRONE_EVENTS = 8;
 /** Below this speed an ETA by distance/speed is meaningless (hovering, landed): ETAs are kept. */
 const MIN_SPEED_MPS = 0.5;
-const TRACKED_STAGES: ReadonlySet<Stage> = new Set(['Scheduled', 'InTransit']);
+// A rescheduled delivery is scheduled all the same (with its new plan): its drone's positions count.
+const TRACKED_STAGES: ReadonlySet<Stage> = new Set(['Scheduled', 'Rescheduled', 'InTransit']);
 const BEFORE_PICKUP: ReadonlySet<Stage> = new Set(['Scheduled', 'Rescheduled']);
 
 /** Applies one drone event to the delivery it names; tolerates unknown deliveries, repeats and disorder. */
@@ -32,7 +37,8 @@ export async function trackDroneEvent(deps: DeliveryDeps, event: ParsedDroneEven
   const deliveryId = detail.deliveryId;
   if (deliveryId === undefined) return 'ignored-no-delivery';
   const correlationId = detail.metadata.correlationId;
-  const causationId = event.envelope.id;
+  // The drone event's stable id, not its envelope's: the same report published again is one cause.
+  const causationId = event.eventId;
 
   if (
     event.detailType === 'DroneStatusChanged' &&
@@ -42,16 +48,22 @@ export async function trackDroneEvent(deps: DeliveryDeps, event: ParsedDroneEven
     const status = statusDetail.status;
     let otherDrone = false;
     const result = await transition(deps, deliveryId, correlationId, (record) => {
+      if (record.appliedDroneEvents?.includes(event.eventId)) {
+        return { kind: 'unchanged', reason: 'duplicate' };
+      }
       if (record.droneId !== undefined && record.droneId !== statusDetail.droneId) {
         otherDrone = true;
         return { kind: 'unchanged' };
       }
-      return status === 'PickedUp'
-        ? pickedUp(record, statusDetail, causationId)
-        : dropped(record, statusDetail, causationId);
+      const decision =
+        status === 'PickedUp'
+          ? pickedUp(record, statusDetail, causationId)
+          : dropped(record, statusDetail, causationId);
+      return remembered(record, decision, event.eventId);
     });
     if (!result) return 'ignored-unknown-delivery';
     if (otherDrone) return 'ignored-other-drone';
+    if (result.reason === 'duplicate') return 'duplicate';
     if (!result.changed) {
       logger.info('drone status changes nothing', { deliveryId, status, stage: result.record.stage });
     }
@@ -61,6 +73,13 @@ export async function trackDroneEvent(deps: DeliveryDeps, event: ParsedDroneEven
 }
 
 type StatusDetail = Extract<ParsedDroneEvent, { detailType: 'DroneStatusChanged' }>['detail'];
+
+/** A change caused by a status report also records the report's id, in the same write. */
+function remembered(record: DeliveryRecord, decision: Decision, eventId: string): Decision {
+  if (decision.kind !== 'change') return decision;
+  const applied = [...(record.appliedDroneEvents ?? []), eventId].slice(-REMEMBERED_DRONE_EVENTS);
+  return { ...decision, changes: { ...decision.changes, appliedDroneEvents: applied } };
+}
 
 function inTransitEvent(record: DeliveryRecord, droneId: string, location: DeliveryRecord['pickup']) {
   const data: DataOf<'DeliveryInTransit'> = {
@@ -182,14 +201,10 @@ async function recordPosition(
   deliveryId: string,
   event: ParsedDroneEvent,
 ): Promise<TrackingOutcome> {
-  const stored = await deps.store.get(deliveryId);
-  if (!stored) return 'ignored-unknown-delivery';
-  // A position report is also a chance to publish an outbox a failed call left behind, but only
-  // one old enough that the call which wrote it is surely over: a drone reports its position in
-  // the same tick as its status, and flushing the status call's fresh outbox while that call
-  // publishes it too sent DeliveryInTransit/DeliveryCompleted twice (found by the chaos suite).
-  const outboxAgeMs = deps.now().getTime() - Date.parse(stored.updatedAt);
-  const record = outboxAgeMs >= ABANDONED_OUTBOX_MS ? await flushPending(deps, stored) : stored;
+  // Positions never publish an outbox: a fresh one belongs to the call that wrote it (a drone reports
+  // its position in the same tick as its status), and an abandoned one to the outbox sweeper.
+  const record = await deps.store.get(deliveryId);
+  if (!record) return 'ignored-unknown-delivery';
   const { detail } = event;
   if (record.droneId !== undefined && record.droneId !== detail.droneId) return 'ignored-other-drone';
   const recordedAt = normalizeTime(detail.recordedAt);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { DeliveryEventType } from '../../../events/catalog.ts';
 import { isDeliveryEventType } from '../../../events/catalog.ts';
@@ -11,9 +12,14 @@ export interface PublishedEvent {
   detail: DetailOf<DeliveryEventType>;
 }
 
-/** An EventBridge client that keeps what was put (every detail checked with parseDetail) and can be told to fail. */
+/**
+ * An EventBridge client that keeps what was put (every detail checked with parseDetail) and can be
+ * told to fail. `envelopes` are the events as a consumer would receive them: each publication gets
+ * a new envelope id, as EventBridge gives it.
+ */
 export function fakeEventBridge() {
   const published: PublishedEvent[] = [];
+  const envelopes: Record<string, unknown>[] = [];
   let failuresLeft = 0;
   const client = {
     async send(command: PutEventsCommand) {
@@ -24,10 +30,18 @@ export function fakeEventBridge() {
       for (const entry of command.input.Entries ?? []) {
         const detailType = entry.DetailType ?? '';
         if (!isDeliveryEventType(detailType)) throw new Error(`unexpected detail-type ${detailType}`);
-        published.push({
+        const detail = parseDetail(detailType, JSON.parse(entry.Detail ?? '{}'));
+        published.push({ source: entry.Source ?? '', detailType, detail });
+        envelopes.push({
+          version: '0',
+          id: randomUUID(),
+          'detail-type': detailType,
           source: entry.Source ?? '',
-          detailType,
-          detail: parseDetail(detailType, JSON.parse(entry.Detail ?? '{}')),
+          account: '000000000000',
+          time: (entry.Time ?? new Date()).toISOString(),
+          region: 'us-east-1',
+          resources: entry.Resources ?? [],
+          detail,
         });
       }
       return { FailedEntryCount: 0, Entries: (command.input.Entries ?? []).map(() => ({ EventId: 'e' })) };
@@ -36,6 +50,7 @@ export function fakeEventBridge() {
   return {
     client: client as unknown as EventBridgeClient,
     published,
+    envelopes,
     failNext(times = 1) {
       failuresLeft = times;
     },

@@ -1,51 +1,71 @@
 import { ConflictError, ServiceUnavailableError, UnprocessableError } from '../../../shared/errors.ts';
+import { cellsAround } from './cells.ts';
 import {
   AFTER_PICKUP_STATES,
   type Assignment,
   type AssignmentRequest,
-  type Drone,
-  type Route,
+  BEFORE_PICKUP_STATES,
+  type DroneProfile,
 } from './model.ts';
-import { canFly, estimateEtas, rankCandidates, sameRequest } from './selection.ts';
-import type { DroneStore } from './store-port.ts';
+import {
+  candidateScore,
+  type Flight,
+  findWindow,
+  flightFor,
+  idealDeparture,
+  latestDeparture,
+  MAX_WINDOW_MS,
+  sameRequest,
+  type TimeWindow,
+} from './selection.ts';
+import type { DroneStore, Recall } from './store-port.ts';
 
-/** What the assignment routes answer. */
+// How a delivery gets a drone (docs/architecture.md, "Drones are booked in time"): the assignment
+// holds a capable drone for the flight's window only, from leaving home for the pickup to being
+// back and recharged, so deliveries at other times share the drone.
+//
+// Finding it reads the fleet near the pickup only: the cells around the pickup, nearest first,
+// through the profiles' cell index, and the bookings of a candidate only when it is its turn. A
+// candidate is read once no unread drone can be nearer than it (every unread cell is further
+// away), so the first candidate free at the asked time is the nearest free one. When none is free
+// then, the earliest later window that still meets the deadline is booked. A booking is written
+// in one transaction with the version of the drone's profile it was planned under: two bookings
+// of one drone never overlap, whatever runs at the same time.
+
+/** What the assignment routes answer: the booked window. */
 export interface AssignmentResult {
   deliveryId: string;
   droneId: string;
   pickupEta: string;
   deliveryEta: string;
+  departAt: string;
+  freeAt: string;
 }
 
 export interface AssignmentDeps {
   store: DroneStore;
   now: () => Date;
+  /** How many times faster than nominal the drones really fly (the dev stages' simulator); 1 otherwise. */
+  timeScale?: number;
 }
 
-// Rounds of read-then-conditional-write before giving up with a retryable 503, and the number
-// of candidates tried per round (each lost race moves on to the next best drone).
+/** Drones homed further than this from the pickup are not looked for. */
+export const SEARCH_RADIUS_M = 12_000;
+/**
+ * At most this many candidates' schedules are read for one attempt, so its cost stays bounded: when
+ * the 24 nearest capable drones are all booked up to the deadline, the request waits (retryAt)
+ * rather than reading further.
+ */
+export const MAX_CANDIDATES_READ = 24;
+// Rounds of read-then-conditional-write before giving up with a retryable 503.
 const MAX_ROUNDS = 4;
-const CANDIDATES_PER_ROUND = 3;
 
 function resultOf(assignment: Assignment): AssignmentResult {
-  const { deliveryId, droneId, pickupEta, deliveryEta } = assignment;
-  return { deliveryId, droneId, pickupEta, deliveryEta };
+  const { deliveryId, droneId, pickupEta, deliveryEta, departAt, freeAt } = assignment;
+  return { deliveryId, droneId, pickupEta, deliveryEta, departAt, freeAt };
 }
 
-function routeFor(drone: Drone, request: AssignmentRequest): Route {
-  return { pickup: request.pickup, dropoff: request.dropoff, home: drone.home };
-}
-
-function holds(drone: Drone | undefined, deliveryId: string): drone is Drone {
-  return drone !== undefined && drone.deliveryId === deliveryId;
-}
-
-function noDrone(): UnprocessableError {
-  return new UnprocessableError(
-    'No idle drone can carry this package on this route now.',
-    'no-drone-available',
-  );
-}
+const iso = (ms: number) => new Date(ms).toISOString();
 
 function inFlight(deliveryId: string): ConflictError {
   return new ConflictError(
@@ -54,102 +74,184 @@ function inFlight(deliveryId: string): ConflictError {
   );
 }
 
+/** Why no drone was booked, and what the caller may wait for. */
+export interface Refusal {
+  detail: string;
+  /** The earliest end of a booking that stood in the way of a capable drone near the pickup. */
+  retryAt?: number;
+  /** The latest departure from which a capable drone near the pickup still meets the deadline. */
+  latestDeparture?: number;
+}
+
+function noDrone(refusal: Refusal): UnprocessableError {
+  return new UnprocessableError(refusal.detail, 'no-drone-available', {
+    ...(refusal.retryAt === undefined ? {} : { retryAt: iso(refusal.retryAt) }),
+    ...(refusal.latestDeparture === undefined ? {} : { latestDeparture: iso(refusal.latestDeparture) }),
+  });
+}
+
+/** A drone and the window it can be booked for. */
+export interface Choice {
+  profile: DroneProfile;
+  window: TimeWindow;
+}
+
+interface Candidate {
+  profile: DroneProfile;
+  flight: Flight;
+  score: number;
+}
+
 /**
- * Assigns a drone to a delivery, idempotently: the same request again returns the same drone and
- * ETAs; a changed request updates the route and ETAs, or moves the delivery to another drone when
- * the one it has can no longer fly it. Races are settled by conditional transactions.
+ * Books a drone for a delivery, idempotently: the same request again answers the same booking; a
+ * changed request books anew and gives up the old booking in the same transaction, so a refusal
+ * leaves the old booking as it was. Refused with 409 once the package is aboard.
  */
 export async function assignDrone(
   deps: AssignmentDeps,
   deliveryId: string,
   request: AssignmentRequest,
 ): Promise<AssignmentResult> {
+  // Profiles read consistently after a lost race: the cell index may not show the winner's write yet.
+  const fresh = new Map<string, DroneProfile>();
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const existing = await deps.store.getAssignment(deliveryId);
-    const outcome = existing
-      ? await changeAssignment(deps, existing, request)
-      : await createAssignment(deps, deliveryId, request);
-    if (outcome) return outcome;
+    if (existing && sameRequest(existing.request, request)) return resultOf(existing);
+    const recall = existing ? await recallFor(deps.store, existing) : undefined;
+    const choice = await chooseDrone(deps, deliveryId, request, {
+      // A drone called back from this delivery's flight is not home before its old window ends.
+      keepOwnBooking: recall !== undefined,
+      fresh,
+    });
+    if (!('window' in choice)) throw noDrone(choice);
+    const now = deps.now().toISOString();
+    const assignment: Assignment = {
+      deliveryId,
+      droneId: choice.profile.droneId,
+      departAt: iso(choice.window.departAt),
+      pickupEta: iso(choice.window.pickupEta),
+      deliveryEta: iso(choice.window.deliveryEta),
+      freeAt: iso(choice.window.freeAt),
+      request,
+      version: (existing?.version ?? 0) + 1,
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+    };
+    const booked = await deps.store.book({
+      profile: choice.profile,
+      assignment,
+      ...(existing ? { previous: existing } : {}),
+      ...(recall ? { recall } : {}),
+    });
+    if (booked) return resultOf(assignment);
+    const profile = await deps.store.getProfile(choice.profile.droneId);
+    if (profile) fresh.set(profile.droneId, profile);
   }
-  throw new ServiceUnavailableError('The fleet changed too often while assigning; retry.');
+  throw new ServiceUnavailableError('The fleet changed too often while booking; retry.');
 }
 
-async function createAssignment(
+/**
+ * The recall a change of the delivery's booking implies: none while its drone has not taken off
+ * for it; the drone turns back if it is on its way to the pickup; refused once the package is aboard.
+ */
+async function recallFor(store: DroneStore, assignment: Assignment): Promise<Recall | undefined> {
+  const drone = await store.getDrone(assignment.droneId);
+  if (drone?.deliveryId !== assignment.deliveryId) return undefined;
+  if (AFTER_PICKUP_STATES.includes(drone.state)) throw inFlight(assignment.deliveryId);
+  if (!BEFORE_PICKUP_STATES.includes(drone.state)) return undefined;
+  return { drone, readyAt: assignment.freeAt };
+}
+
+/**
+ * The drone to book and its window, or why there is none. Reads the cells around the pickup
+ * nearest first and, once no unread drone can be nearer, the schedules of the capable drones in
+ * order of their score, until one is free at the asked time (at most MAX_CANDIDATES_READ).
+ * Otherwise the earliest delivery among the later windows found.
+ */
+export async function chooseDrone(
   deps: AssignmentDeps,
   deliveryId: string,
   request: AssignmentRequest,
-): Promise<AssignmentResult | undefined> {
-  const candidates = rankCandidates(await deps.store.listDrones(), request);
-  if (candidates.length === 0) throw noDrone();
-  for (const drone of candidates.slice(0, CANDIDATES_PER_ROUND)) {
-    const now = deps.now();
-    const assignment: Assignment = {
-      deliveryId,
-      droneId: drone.droneId,
-      ...estimateEtas(drone, request, now),
-      request,
-      version: 1,
-      createdAt: now.toISOString(),
-      updatedAt: now.toISOString(),
-    };
-    if (await deps.store.createAssignment(drone, assignment, routeFor(drone, request))) {
-      return resultOf(assignment);
+  options: { keepOwnBooking?: boolean; fresh?: ReadonlyMap<string, DroneProfile> } = {},
+): Promise<Choice | Refusal> {
+  const now = deps.now().getTime();
+  const timeScale = deps.timeScale ?? 1;
+  const cells = cellsAround(request.pickup, SEARCH_RADIUS_M);
+  const seen = new Set<string>();
+  let waiting: Candidate[] = [];
+  let read = 0;
+  let later: (Choice & { score: number }) | undefined;
+  let retryAt: number | undefined;
+  let latest: number | undefined;
+  let capable = false;
+
+  for (const [index, cell] of cells.entries()) {
+    for (const listed of await deps.store.listProfilesInCell(cell.key)) {
+      if (seen.has(listed.droneId)) continue;
+      seen.add(listed.droneId);
+      const known = options.fresh?.get(listed.droneId);
+      const profile = known && known.version >= listed.version ? known : listed;
+      const flight = flightFor(profile, request, timeScale);
+      if (!flight) continue;
+      capable = true;
+      // A drone that cannot meet the deadline even if it left at once is not worth reading.
+      if (latestDeparture(flight, request) < idealDeparture(flight, request, now)) continue;
+      latest = Math.max(latest ?? Number.NEGATIVE_INFINITY, latestDeparture(flight, request));
+      waiting.push({ profile, flight, score: candidateScore(flight, request) });
     }
-    // Lost a race: either the drone was taken (try the next one) or a concurrent call assigned
-    // this very delivery (start over to return that assignment).
-    if (await deps.store.getAssignment(deliveryId)) return undefined;
+    const frontier = cells[index + 1]?.distanceM ?? Number.POSITIVE_INFINITY;
+    const settled = waiting
+      .filter((candidate) => candidate.flight.toPickupM <= frontier)
+      .sort((a, b) => a.score - b.score || a.profile.droneId.localeCompare(b.profile.droneId));
+    waiting = waiting.filter((candidate) => candidate.flight.toPickupM > frontier);
+    for (const candidate of settled) {
+      if (read >= MAX_CANDIDATES_READ) break;
+      read++;
+      const search = await searchSchedule(deps.store, candidate, deliveryId, request, now, options);
+      if (search.window && search.onTime) return { profile: candidate.profile, window: search.window };
+      if (search.window) {
+        const better =
+          later === undefined ||
+          search.window.deliveryEta < later.window.deliveryEta ||
+          (search.window.deliveryEta === later.window.deliveryEta && candidate.score < later.score);
+        if (better) later = { profile: candidate.profile, window: search.window, score: candidate.score };
+      } else if (search.blockedUntil !== undefined) {
+        retryAt = Math.min(retryAt ?? Number.POSITIVE_INFINITY, search.blockedUntil);
+      }
+    }
+    if (read >= MAX_CANDIDATES_READ) break;
   }
-  return undefined;
+  if (later) return { profile: later.profile, window: later.window };
+  const within = `within ${SEARCH_RADIUS_M / 1000} km of the pickup`;
+  if (!capable) return { detail: `No drone ${within} can carry this package on this route.` };
+  // Waiting cannot help: no latestDeparture.
+  if (latest === undefined) return { detail: `No drone ${within} can drop the package by the deadline.` };
+  return {
+    detail: `Every drone ${within} able to fly this delivery is booked for the time it needs.`,
+    ...(retryAt === undefined ? {} : { retryAt }),
+    latestDeparture: latest,
+  };
 }
 
-async function changeAssignment(
-  deps: AssignmentDeps,
-  existing: Assignment,
+/** Reads one candidate's bookings around the time the delivery needs it and looks for a window. */
+async function searchSchedule(
+  store: DroneStore,
+  candidate: Candidate,
+  deliveryId: string,
   request: AssignmentRequest,
-): Promise<AssignmentResult | undefined> {
-  if (sameRequest(existing.request, request)) return resultOf(existing);
-  const drone = await deps.store.getDrone(existing.droneId);
-  const now = deps.now();
-  if (holds(drone, existing.deliveryId)) {
-    if (AFTER_PICKUP_STATES.includes(drone.state)) throw inFlight(existing.deliveryId);
-    if (canFly(drone, request)) {
-      const next: Assignment = {
-        ...existing,
-        ...estimateEtas(drone, request, now),
-        request,
-        version: existing.version + 1,
-        updatedAt: now.toISOString(),
-      };
-      return (await deps.store.updateAssignment(existing, next, routeFor(drone, request)))
-        ? resultOf(next)
-        : undefined;
-    }
-  }
-  const candidates = rankCandidates(await deps.store.listDrones(), request).filter(
-    (candidate) => candidate.droneId !== existing.droneId,
-  );
-  if (candidates.length === 0) throw noDrone();
-  for (const candidate of candidates.slice(0, CANDIDATES_PER_ROUND)) {
-    const next: Assignment = {
-      ...existing,
-      droneId: candidate.droneId,
-      ...estimateEtas(candidate, request, now),
-      request,
-      version: existing.version + 1,
-      updatedAt: now.toISOString(),
-    };
-    const moved = await deps.store.moveAssignment(
-      existing,
-      holds(drone, existing.deliveryId) ? drone : undefined,
-      next,
-      candidate,
-      routeFor(candidate, request),
-    );
-    if (moved) return resultOf(next);
-    const current = await deps.store.getAssignment(existing.deliveryId);
-    if (current?.version !== existing.version) return undefined;
-  }
-  return undefined;
+  now: number,
+  options: { keepOwnBooking?: boolean },
+) {
+  const { profile, flight } = candidate;
+  const from = idealDeparture(flight, request, now) - MAX_WINDOW_MS;
+  const to = latestDeparture(flight, request) + flight.durationMs;
+  const bookings = await store.listBookings(profile.droneId, iso(from), iso(to));
+  // The delivery's own booking is what a re-booking replaces, unless its drone is on the way.
+  const holds = bookings
+    .filter((booking) => options.keepOwnBooking || booking.deliveryId !== deliveryId)
+    .map((booking) => ({ departAt: Date.parse(booking.departAt), freeAt: Date.parse(booking.freeAt) }));
+  const readyAt = profile.readyAt === undefined ? undefined : Date.parse(profile.readyAt);
+  return findWindow(flight, request, now, readyAt, holds);
 }
 
 /** What the release route answers. */
@@ -158,7 +260,10 @@ export interface ReleaseResult {
   released: boolean;
 }
 
-/** Frees the delivery's drone and deletes the assignment; refused once the package is aboard. */
+/**
+ * Gives up the delivery's booking (idempotent). A drone already on its way to the pickup turns
+ * back; refused once the package is aboard.
+ */
 export async function releaseDrone(
   deps: Pick<AssignmentDeps, 'store'>,
   deliveryId: string,
@@ -166,10 +271,10 @@ export async function releaseDrone(
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const assignment = await deps.store.getAssignment(deliveryId);
     if (!assignment) return { deliveryId, released: false };
-    const drone = await deps.store.getDrone(assignment.droneId);
-    const held = holds(drone, deliveryId) ? drone : undefined;
-    if (held && AFTER_PICKUP_STATES.includes(held.state)) throw inFlight(deliveryId);
-    if (await deps.store.deleteAssignment(assignment, held)) return { deliveryId, released: true };
+    const recall = await recallFor(deps.store, assignment);
+    if (await deps.store.release({ assignment, ...(recall ? { recall } : {}) })) {
+      return { deliveryId, released: true };
+    }
   }
   throw new ServiceUnavailableError('The drone changed too often while releasing; retry.');
 }

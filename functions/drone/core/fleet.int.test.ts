@@ -1,13 +1,14 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestTable } from '../../../test/support/dynamodb.ts';
+import { clearTable, createDroneTestTable } from '../test-support/drone-table.ts';
+import { assignDrone } from './assignment.ts';
 import { demoFleet, seedFleet } from './fleet.ts';
 import { createDroneStore } from './store.ts';
 
-let table: Awaited<ReturnType<typeof createTestTable>>;
+let table: Awaited<ReturnType<typeof createDroneTestTable>>;
 
 beforeAll(async () => {
-  table = await createTestTable('drone-fleet');
+  table = await createDroneTestTable('drone-fleet');
 });
 
 afterAll(async () => {
@@ -40,5 +41,27 @@ describe('seedFleet', () => {
       state: 'HeadedToDropoff',
       deliveryId: 'd-busy',
     });
+  });
+
+  it('books the seeded drones by cell, and a drone seeded low only once it is charged', async () => {
+    await clearTable(table);
+    const store = createDroneStore(table.documentClient, table.tableName);
+    const seededAt = new Date('2030-01-01T08:00:00.000Z');
+    await seedFleet(store, seededAt);
+    const low = demoFleet().find((d) => d.batteryPercent === 15)!;
+    // A pickup at the low drone's base, for now: it is the nearest, but it is still charging.
+    const request = {
+      pickup: low.home,
+      dropoff: { ...low.home, latitude: low.home.latitude + 0.01 },
+      weightKg: 1,
+      pickupTime: seededAt.toISOString(),
+      deadline: '2030-01-01T12:00:00.000Z',
+      expedited: false,
+    };
+
+    const booked = await assignDrone({ store, now: () => seededAt }, 'fleet-d1', request);
+
+    expect(booked.droneId).not.toBe(low.droneId);
+    expect(await store.getProfile(low.droneId)).toMatchObject({ readyAt: '2030-01-01T09:25:00.000Z' });
   });
 });

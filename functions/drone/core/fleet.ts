@@ -1,10 +1,10 @@
 import type { Location } from '../../../events/schemas.ts';
-import type { Drone } from './model.ts';
+import { chargeMs, type Drone, FULL_BATTERY_PERCENT } from './model.ts';
 import type { DroneStore } from './store-port.ts';
 
 // The demo fleet of dev stages and the local cloud: bases spread over Seattle around
-// (47.6, -122.3), payload limits from 2 to 12 kg, and two drones with too little battery to be
-// assigned (15 % and 25 %), so tests can count on both capable and incapable drones.
+// (47.6, -122.3), payload limits from 2 to 12 kg, and two drones seeded with too little battery to
+// fly (15 % and 25 %): they are booked once charged, so tests see drones that are not ready yet.
 
 interface FleetEntry {
   droneId: string;
@@ -47,9 +47,28 @@ export function demoFleet(): Drone[] {
   });
 }
 
-/** Puts every demo drone that does not exist yet; drones already there, maybe in flight, are left alone. */
-export async function seedFleet(store: DroneStore): Promise<{ created: number; existing: number }> {
-  const created = await Promise.all(demoFleet().map((drone) => store.putDroneIfAbsent(drone)));
+/**
+ * When a drone seeded with `batteryPercent` is charged full and can be booked: bookings assume a
+ * full battery at departure (`timeScale` as for the bookings, core/selection.ts).
+ */
+export function chargedAt(drone: Drone, now: Date, timeScale = 1): string | undefined {
+  if (drone.batteryPercent >= FULL_BATTERY_PERCENT) return undefined;
+  const ms = Math.ceil(chargeMs(FULL_BATTERY_PERCENT - drone.batteryPercent) / timeScale);
+  return new Date(now.getTime() + ms).toISOString();
+}
+
+/**
+ * Puts every demo drone and its profile that do not exist yet; drones already there, maybe in
+ * flight, are left alone. A drone seeded short of a full battery is booked once it is charged.
+ */
+export async function seedFleet(
+  store: DroneStore,
+  now = new Date(),
+  timeScale = 1,
+): Promise<{ created: number; existing: number }> {
+  const created = await Promise.all(
+    demoFleet().map((drone) => store.putDroneIfAbsent(drone, chargedAt(drone, now, timeScale))),
+  );
   const count = created.filter(Boolean).length;
   return { created: count, existing: created.length - count };
 }

@@ -1,81 +1,144 @@
 import { describe, expect, it } from 'vitest';
-import { assignmentRequest, drone, near } from '../test-support/fixtures.ts';
+import { assignmentRequest, near } from '../test-support/fixtures.ts';
 import { haversineMeters } from './geo.ts';
-import { canFly, estimateEtas, rankCandidates, requiredBatteryPercent, sameRequest } from './selection.ts';
+import type { DroneProfile } from './model.ts';
+import {
+  candidateScore,
+  findWindow,
+  flightFor,
+  idealDeparture,
+  latestDeparture,
+  MAX_WINDOW_MS,
+  requiredBatteryPercent,
+  sameRequest,
+} from './selection.ts';
 
-describe('rankCandidates', () => {
-  it('puts the idle drone nearest to the pickup first', () => {
-    // prepare
-    const far = drone('far', { position: near(10) });
-    const close = drone('close', { position: near(1.5) });
-    const middle = drone('middle', { position: near(-3) });
-    // act
-    const ranked = rankCandidates([far, close, middle], assignmentRequest());
-    // assess
-    expect(ranked.map((d) => d.droneId)).toEqual(['close', 'middle', 'far']);
+const profile = (overrides: Partial<DroneProfile> = {}): DroneProfile => ({
+  droneId: 'd',
+  home: near(0),
+  speedMps: 20,
+  payloadLimitKg: 5,
+  version: 0,
+  ...overrides,
+});
+
+const request = assignmentRequest();
+const NOW = Date.parse('2030-01-01T09:00:00.000Z');
+const PICKUP = Date.parse(request.pickupTime);
+
+describe('flightFor', () => {
+  it('times each leg at the drone speed and charges back what the trip used', () => {
+    const flight = flightFor(profile(), request)!;
+
+    const trip =
+      haversineMeters(near(0), near(1)) +
+      haversineMeters(near(1), near(5)) +
+      haversineMeters(near(5), near(0));
+    expect(flight.toPickupMs).toBe(Math.ceil((haversineMeters(near(0), near(1)) / 20) * 1000));
+    expect(flight.legMs).toBe(Math.ceil((haversineMeters(near(1), near(5)) / 20) * 1000));
+    // 1 % a kilometre used, 1 % a minute charged.
+    expect(flight.rechargeMs).toBe(Math.ceil((trip / 1000) * 60_000));
+    expect(flight.durationMs).toBe(flight.toPickupMs + flight.legMs + flight.backMs + flight.rechargeMs);
   });
 
-  it('leaves out drones that cannot carry the weight', () => {
-    const light = drone('light', { payloadLimitKg: 2 });
-    const strong = drone('strong', { payloadLimitKg: 12, position: near(8) });
-    const ranked = rankCandidates([light, strong], assignmentRequest({ weightKg: 4 }));
-    expect(ranked.map((d) => d.droneId)).toEqual(['strong']);
+  it('leaves out a drone that cannot carry the weight', () => {
+    expect(flightFor(profile({ payloadLimitKg: 2 }), assignmentRequest({ weightKg: 4 }))).toBeUndefined();
   });
 
-  it('leaves out drones whose battery is below the departure minimum', () => {
-    const low = drone('low', { batteryPercent: 15 });
-    const ranked = rankCandidates([low], assignmentRequest());
-    expect(ranked).toEqual([]);
+  it('leaves out a trip a full battery does not reach', () => {
+    const far = assignmentRequest({ pickup: near(0), dropoff: near(60) });
+    expect(requiredBatteryPercent(profile(), far)).toBeGreaterThan(100);
+    expect(flightFor(profile(), far)).toBeUndefined();
   });
 
-  it('leaves out drones that are not idle or still hold a delivery', () => {
-    const busy = drone('busy', { state: 'HeadedToPickup', deliveryId: 'd-1' });
-    const holding = drone('holding', { deliveryId: 'd-2' });
-    const free = drone('free', { position: near(20) });
-    const ranked = rankCandidates([busy, holding, free], assignmentRequest());
-    expect(ranked.map((d) => d.droneId)).toEqual(['free']);
+  it('leaves out a flight that would hold the drone longer than a window may last', () => {
+    const slow = flightFor(profile({ speedMps: 0.25 }), request);
+    expect(slow).toBeUndefined();
+    expect(MAX_WINDOW_MS).toBeGreaterThan(flightFor(profile(), request)!.durationMs);
   });
 
-  it('prefers the drone that reaches the pickup first when the delivery is expedited', () => {
-    const slowNear = drone('slow-near', { position: near(2), speedMps: 5 });
-    const fastFar = drone('fast-far', { position: near(3.5), speedMps: 25 });
-    const ranked = rankCandidates([slowNear, fastFar], assignmentRequest({ expedited: true }));
-    expect(ranked.map((d) => d.droneId)).toEqual(['fast-far', 'slow-near']);
-  });
-
-  it('breaks distance ties by the fuller battery', () => {
-    const a = drone('a', { batteryPercent: 60 });
-    const b = drone('b', { batteryPercent: 90 });
-    expect(rankCandidates([a, b], assignmentRequest()).map((d) => d.droneId)).toEqual(['b', 'a']);
+  it('shortens every part of the window by the time scale', () => {
+    const nominal = flightFor(profile(), request)!;
+    const scaled = flightFor(profile(), request, 60)!;
+    expect(scaled.durationMs).toBeLessThanOrEqual(Math.ceil(nominal.durationMs / 60) + 4);
+    expect(scaled.toPickupM).toBe(nominal.toPickupM);
   });
 });
 
-describe('requiredBatteryPercent', () => {
-  it('is at least the departure minimum for a short trip', () => {
-    expect(requiredBatteryPercent(drone('d'), assignmentRequest())).toBe(30);
+describe('findWindow', () => {
+  const flight = flightFor(profile(), request)!;
+
+  it('leaves so as to pick up at the asked time when nothing is in the way', () => {
+    const search = findWindow(flight, request, NOW, undefined, []);
+    expect(search).toEqual({
+      window: {
+        departAt: PICKUP - flight.toPickupMs,
+        pickupEta: PICKUP,
+        deliveryEta: PICKUP + flight.legMs,
+        freeAt: PICKUP + flight.legMs + flight.backMs + flight.rechargeMs,
+      },
+      onTime: true,
+    });
   });
 
-  it('grows with the trip for a long one', () => {
-    const request = assignmentRequest({ pickup: near(0), dropoff: near(60) });
-    expect(requiredBatteryPercent(drone('d'), request)).toBeGreaterThan(120);
-    expect(canFly(drone('d'), request)).toBe(false);
+  it('leaves now when the asked pickup time has passed', () => {
+    const late = PICKUP + 60_000;
+    expect(idealDeparture(flight, request, late)).toBe(late);
+    expect(findWindow(flight, request, late, undefined, []).window?.departAt).toBe(late);
+  });
+
+  it('fits between two holds when the gap is long enough', () => {
+    const ideal = PICKUP - flight.toPickupMs;
+    const holds = [
+      { departAt: ideal - 3_600_000, freeAt: ideal - 60_000 },
+      { departAt: ideal + flight.durationMs, freeAt: ideal + flight.durationMs + 3_600_000 },
+    ];
+    expect(findWindow(flight, request, NOW, undefined, holds)).toMatchObject({ onTime: true });
+  });
+
+  it('moves after a hold in the way, and says it is late', () => {
+    const ideal = PICKUP - flight.toPickupMs;
+    const hold = { departAt: ideal - 60_000, freeAt: ideal + 600_000 };
+    const search = findWindow(flight, request, NOW, undefined, [hold]);
+    expect(search).toMatchObject({ window: { departAt: hold.freeAt }, onTime: false });
+  });
+
+  it('skips a gap too short for the flight', () => {
+    const ideal = PICKUP - flight.toPickupMs;
+    const holds = [
+      { departAt: ideal - 60_000, freeAt: ideal + 60_000 },
+      { departAt: ideal + 120_000, freeAt: ideal + 900_000 },
+    ];
+    expect(findWindow(flight, request, NOW, undefined, holds).window?.departAt).toBe(ideal + 900_000);
+  });
+
+  it('waits for the drone to be ready', () => {
+    const readyAt = PICKUP + 60_000;
+    expect(findWindow(flight, request, NOW, readyAt, [])).toMatchObject({
+      window: { departAt: readyAt },
+      onTime: false,
+    });
+  });
+
+  it('finds nothing past the latest departure, and says when the first hold in the way ends', () => {
+    const ideal = PICKUP - flight.toPickupMs;
+    const hold = { departAt: ideal - 60_000, freeAt: latestDeparture(flight, request) + 1 };
+    expect(findWindow(flight, request, NOW, undefined, [hold])).toEqual({ blockedUntil: hold.freeAt });
+  });
+
+  it('finds nothing, with nothing to wait for, when the deadline is out of reach', () => {
+    const tight = assignmentRequest({ deadline: '2030-01-01T10:01:00.000Z' });
+    expect(findWindow(flight, tight, NOW, undefined, [])).toEqual({});
   });
 });
 
-describe('estimateEtas', () => {
-  it('picks up at the requested time when the drone can be there before', () => {
-    const now = new Date('2030-01-01T09:00:00.000Z');
-    const etas = estimateEtas(drone('d'), assignmentRequest(), now);
-    const flightSeconds = haversineMeters(near(1), near(5)) / 20;
-    expect(etas.pickupEta).toBe('2030-01-01T10:00:00.000Z');
-    expect(Date.parse(etas.deliveryEta) - Date.parse(etas.pickupEta)).toBe(Math.round(flightSeconds * 1000));
-  });
-
-  it('picks up as soon as the drone can fly there when the requested time has passed', () => {
-    const now = new Date('2030-01-01T11:00:00.000Z');
-    const etas = estimateEtas(drone('d', { position: near(0) }), assignmentRequest(), now);
-    const toPickupMs = (haversineMeters(near(0), near(1)) / 20) * 1000;
-    expect(Date.parse(etas.pickupEta)).toBe(Math.round(now.getTime() + toPickupMs));
+describe('candidateScore', () => {
+  it('ranks by distance, or by the time to the pickup for an expedited delivery', () => {
+    const slowNear = flightFor(profile({ home: near(2), speedMps: 5 }), request)!;
+    const fastFar = flightFor(profile({ home: near(-2), speedMps: 25 }), request)!;
+    expect(candidateScore(slowNear, request)).toBeLessThan(candidateScore(fastFar, request));
+    const expedited = assignmentRequest({ expedited: true });
+    expect(candidateScore(fastFar, expedited)).toBeLessThan(candidateScore(slowNear, expedited));
   });
 });
 

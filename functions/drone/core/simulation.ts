@@ -1,13 +1,15 @@
 import type { DroneStatus, Location } from '../../../events/schemas.ts';
 import { haversineMeters, moveToward } from './geo.ts';
-import { batteryForMeters, type Drone, type Route } from './model.ts';
+import { batteryForMeters, type Drone, FULL_BATTERY_PERCENT, type Route } from './model.ts';
 
 // The simulated physics of one drone, as a pure function of its state and the time elapsed.
 // A leg's arrival is reported as its own status (PickedUp, Dropped, Idle) on the tick that
 // reaches it, and the next leg starts on the following tick, so every status is observed.
 //
-// pickupTime is deliberately treated as "as soon as possible": an Assigned drone leaves at once,
-// so testers of a dev stage or the local cloud never wait hours for a delivery scheduled ahead.
+// A drone leaves at its booked departure time (core/simulator.ts finds the due ones): a delivery
+// for now leaves at once, one for tomorrow tomorrow. The dev stages fly `speedFactor` times faster
+// than the drones' nominal speed, and their bookings are sized to that, so a delivery for now is
+// done within a minute.
 
 /** Altitude of drones between legs, in metres. */
 export const CRUISE_ALTITUDE_M = 120;
@@ -44,6 +46,20 @@ function fly(
 }
 
 /**
+ * The report of a drone taking off from its base for a booked delivery. Its battery is full: the
+ * booking before this one held the drone until it was charged.
+ */
+export function takeOffReport(drone: Drone, deliveryId: string): SimulatedReport {
+  return {
+    deliveryId,
+    status: 'HeadedToPickup',
+    location: { ...drone.position },
+    batteryPercent: FULL_BATTERY_PERCENT,
+    speedMps: drone.speedMps,
+  };
+}
+
+/**
  * Advances one drone by `dtSeconds` of simulated time along its route; undefined when it has
  * nothing to do (Idle, Charging, or no route).
  */
@@ -52,6 +68,7 @@ export function stepDrone(drone: Drone, dtSeconds: number): SimulatedReport | un
   if (!route) return undefined;
   const meters = drone.speedMps * dtSeconds;
   switch (drone.state) {
+    // `Assigned`: a drone given a delivery before bookings existed, still at its base.
     case 'Assigned':
     case 'HeadedToPickup':
       return fly(drone, route.pickup, meters, 'HeadedToPickup', 'PickedUp');

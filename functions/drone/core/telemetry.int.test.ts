@@ -1,18 +1,19 @@
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventPublisher, OutgoingEvent } from '../../../shared/publisher.ts';
-import { createTestTable } from '../../../test/support/dynamodb.ts';
+import { clearTable, createDroneTestTable } from '../test-support/drone-table.ts';
 import { assignmentRequest, drone, near } from '../test-support/fixtures.ts';
-import { assignDrone } from './assignment.ts';
+import { assignDrone, releaseDrone } from './assignment.ts';
+import { bookingKey, droneKey } from './keys.ts';
 import { createDroneStore } from './store.ts';
 import type { DroneStore } from './store-port.ts';
 import { ingestTelemetry, type Telemetry } from './telemetry.ts';
 
-let table: Awaited<ReturnType<typeof createTestTable>>;
+let table: Awaited<ReturnType<typeof createDroneTestTable>>;
 let store: DroneStore;
 
 beforeAll(async () => {
-  table = await createTestTable('drone-telemetry');
+  table = await createDroneTestTable('drone-telemetry');
   store = createDroneStore(table.documentClient, table.tableName);
 });
 
@@ -30,29 +31,32 @@ function recordingPublisher() {
   return { publisher, published };
 }
 
+const deps = (publisher: EventPublisher) => ({
+  store,
+  publisher,
+  now: () => new Date('2030-01-01T10:00:30.000Z'),
+  correlationId: 'corr-telemetry',
+});
+
 function report(recordedAt: string, overrides: Partial<Telemetry> = {}): Telemetry {
   return { location: near(0.5, 0, 120), batteryPercent: 90, speedMps: 20, recordedAt, ...overrides };
 }
 
-async function clearDrones() {
-  for (const existing of await store.listDrones()) {
-    await table.documentClient.send(
-      new DeleteCommand({
-        TableName: table.tableName,
-        Key: { pk: `DRONE#${existing.droneId}`, sk: 'DRONE' },
-      }),
-    );
-  }
+const clearDrones = () => clearTable(table);
+
+async function rawItem(key: { pk: string; sk: string }) {
+  const { Item } = await table.documentClient.send(new GetCommand({ TableName: table.tableName, Key: key }));
+  return Item;
 }
 
 describe('ingestTelemetry', () => {
   it('ignores a report older than the last one, without events', async () => {
     await store.putDroneIfAbsent(drone('t-old'));
     const { publisher, published } = recordingPublisher();
-    await ingestTelemetry({ store, publisher }, 't-old', report('2030-01-01T10:00:10.000Z'));
+    await ingestTelemetry(deps(publisher), 't-old', report('2030-01-01T10:00:10.000Z'));
     published.length = 0;
     const outcome = await ingestTelemetry(
-      { store, publisher },
+      deps(publisher),
       't-old',
       report('2030-01-01T10:00:05.000Z', { location: near(3) }),
     );
@@ -67,8 +71,8 @@ describe('ingestTelemetry', () => {
     await assignDrone({ store, now: () => new Date('2030-01-01T09:00:00Z') }, 'tele-d1', assignmentRequest());
     const { publisher, published } = recordingPublisher();
     const status = { deliveryId: 'tele-d1', status: 'HeadedToPickup' as const };
-    await ingestTelemetry({ store, publisher }, 't-status', report('2030-01-01T10:00:01.000Z', status));
-    await ingestTelemetry({ store, publisher }, 't-status', report('2030-01-01T10:00:02.000Z', status));
+    await ingestTelemetry(deps(publisher), 't-status', report('2030-01-01T10:00:01.000Z', status));
+    await ingestTelemetry(deps(publisher), 't-status', report('2030-01-01T10:00:02.000Z', status));
     expect(published.map((e) => e.detailType)).toEqual([
       'DronePositionChanged',
       'DroneStatusChanged',
@@ -81,22 +85,23 @@ describe('ingestTelemetry', () => {
     });
   });
 
-  it('publishes the events of a repeated report again without changing the drone', async () => {
+  it('publishes the events of a repeated report again, under the same eventIds, without changing the drone', async () => {
     await store.putDroneIfAbsent(drone('t-replay'));
     const first = recordingPublisher();
     await ingestTelemetry(
-      { store, publisher: first.publisher },
+      deps(first.publisher),
       't-replay',
       report('2030-01-01T10:00:01.000Z', { status: 'Charging' }),
     );
     const again = recordingPublisher();
     const outcome = await ingestTelemetry(
-      { store, publisher: again.publisher },
+      deps(again.publisher),
       't-replay',
       report('2030-01-01T10:00:01.000Z', { status: 'Charging' }),
     );
     expect(outcome).toBe('replayed');
     expect(again.published.map((e) => e.detailType)).toEqual(['DronePositionChanged', 'DroneStatusChanged']);
+    expect(again.published.map((e) => e.eventId)).toEqual(first.published.map((e) => e.eventId));
   });
 
   it('finishes the assignment when the drone lands Idle after returning', async () => {
@@ -107,7 +112,7 @@ describe('ingestTelemetry', () => {
     const flight = ['HeadedToPickup', 'PickedUp', 'HeadedToDropoff', 'Dropped', 'Returning', 'Idle'] as const;
     for (const [index, status] of flight.entries()) {
       await ingestTelemetry(
-        { store, publisher },
+        deps(publisher),
         't-home',
         report(`2030-01-01T10:00:0${index}.000Z`, { deliveryId: 'tele-d2', status }),
       );
@@ -116,16 +121,63 @@ describe('ingestTelemetry', () => {
     const home = await store.getDrone('t-home');
     expect(home?.state).toBe('Idle');
     expect(home?.deliveryId).toBeUndefined();
+    expect(await rawItem(droneKey('t-home'))).not.toHaveProperty('dispatchPk');
     expect(published.filter((e) => e.detailType === 'DroneStatusChanged').map((e) => e.data.status)).toEqual([
       ...flight,
     ]);
+  });
+
+  it('takes off for its booking: the drone takes the delivery and the booking leaves the due departures', async () => {
+    await clearDrones();
+    await store.putDroneIfAbsent(drone('t-off', { position: near(0) }));
+    const booked = await assignDrone(
+      { store, now: () => new Date('2030-01-01T09:00:00Z') },
+      'tele-d3',
+      assignmentRequest(),
+    );
+    const { publisher, published } = recordingPublisher();
+
+    await ingestTelemetry(
+      deps(publisher),
+      't-off',
+      report('2030-01-01T10:00:01.000Z', { deliveryId: 'tele-d3', status: 'HeadedToPickup' }),
+    );
+
+    expect(await store.getDrone('t-off')).toMatchObject({
+      state: 'HeadedToPickup',
+      deliveryId: 'tele-d3',
+      route: { pickup: assignmentRequest().pickup, dropoff: assignmentRequest().dropoff, home: near(0) },
+    });
+    const booking = await rawItem(bookingKey(booked));
+    expect(booking).toMatchObject({ tookOffAt: '2030-01-01T10:00:01.000Z' });
+    expect(booking).not.toHaveProperty('dispatchPk');
+    expect(await rawItem(droneKey('t-off'))).toHaveProperty('dispatchPk');
+    expect(published.map((e) => e.data.deliveryId)).toEqual(['tele-d3', 'tele-d3']);
+  });
+
+  it('does not take off for a booking released just before', async () => {
+    await clearDrones();
+    await store.putDroneIfAbsent(drone('t-gone', { position: near(0) }));
+    await assignDrone({ store, now: () => new Date('2030-01-01T09:00:00Z') }, 'tele-d4', assignmentRequest());
+    await releaseDrone({ store }, 'tele-d4');
+    const { publisher } = recordingPublisher();
+
+    await ingestTelemetry(
+      deps(publisher),
+      't-gone',
+      report('2030-01-01T10:00:01.000Z', { deliveryId: 'tele-d4', status: 'HeadedToPickup' }),
+    );
+
+    const stored = await store.getDrone('t-gone');
+    expect(stored?.state).toBe('Idle');
+    expect(stored?.deliveryId).toBeUndefined();
   });
 
   it('moves a drone but keeps its state for a report about a delivery it no longer holds', async () => {
     await store.putDroneIfAbsent(drone('t-released'));
     const { publisher, published } = recordingPublisher();
     await ingestTelemetry(
-      { store, publisher },
+      deps(publisher),
       't-released',
       report('2030-01-01T10:00:01.000Z', { deliveryId: 'gone', status: 'HeadedToPickup' }),
     );
@@ -136,7 +188,7 @@ describe('ingestTelemetry', () => {
   it('refuses a report from an unknown drone with 404', async () => {
     const { publisher } = recordingPublisher();
     await expect(
-      ingestTelemetry({ store, publisher }, 'no-such-drone', report('2030-01-01T10:00:01.000Z')),
+      ingestTelemetry(deps(publisher), 'no-such-drone', report('2030-01-01T10:00:01.000Z')),
     ).rejects.toMatchObject({ statusCode: 404 });
   });
 });

@@ -1,5 +1,6 @@
 import type { Location } from '../../../events/schemas.ts';
-import type { Assignment, AssignmentRequest, Drone } from '../core/model.ts';
+import { profileItem } from '../core/keys.ts';
+import type { Assignment, AssignmentRequest, Drone, DroneProfile } from '../core/model.ts';
 
 // Builders of drone-table records for the tests of this service.
 
@@ -49,8 +50,10 @@ export function assignment(
   return {
     deliveryId,
     droneId,
+    departAt: '2030-01-01T09:58:00.000Z',
     pickupEta: '2030-01-01T10:00:00.000Z',
     deliveryEta: '2030-01-01T10:10:00.000Z',
+    freeAt: '2030-01-01T10:40:00.000Z',
     request: assignmentRequest(),
     version: 1,
     createdAt: '2029-12-31T10:00:00.000Z',
@@ -62,6 +65,18 @@ export function assignment(
 /** A drone as stored in the table. */
 export function droneItem(record: Drone): Record<string, unknown> {
   return { pk: `DRONE#${record.droneId}`, sk: 'DRONE', ...record };
+}
+
+/** The profile of a drone (as seeding writes it) as stored in the table. */
+export function profileItemOf(record: Drone, overrides: Partial<DroneProfile> = {}): Record<string, unknown> {
+  return profileItem({
+    droneId: record.droneId,
+    home: record.home,
+    speedMps: record.speedMps,
+    payloadLimitKg: record.payloadLimitKg,
+    version: 0,
+    ...overrides,
+  });
 }
 
 /** An assignment as stored in the table. */

@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFixture } from '../../../events/fixtures.ts';
 import { type ParsedDeliveryEvent, parseDeliveryEvent } from '../../../events/schemas.ts';
 import { NotFoundError, ValidationError } from '../../../shared/errors.ts';
+import { pendingEvents, publishPending } from '../../../shared/outbox.ts';
+import { createEventPublisher } from '../../../shared/publisher.ts';
 import { createTestTable } from '../../../test/support/dynamodb.ts';
+import { fakeEventBridge } from '../../delivery/test-support/fakes.ts';
 import { getHistory, recordEvent } from './history.ts';
 import { createHistoryStore, type HistoryStore } from './store.ts';
 
@@ -28,6 +31,20 @@ function about(deliveryId: string): ParsedDeliveryEvent[] {
   );
 }
 
+/** The event published again: a new envelope, the same `metadata.eventId`, maybe another time. */
+function republished(event: ParsedDeliveryEvent, envelopeId: string, occurredAt?: string) {
+  const metadata = {
+    ...event.detail.metadata,
+    eventId: event.eventId,
+    ...(occurredAt === undefined ? {} : { occurredAt }),
+  };
+  return parseDeliveryEvent({ ...event.envelope, id: envelopeId, detail: { ...event.detail, metadata } });
+}
+
+async function entriesOf(deliveryId: string) {
+  return (await getHistory(store, 'acct-demo', deliveryId, 50, undefined)).items;
+}
+
 describe('recordEvent', () => {
   it('writes a repeated event once', async () => {
     const deliveryId = `d-history-${++sequence}`;
@@ -38,6 +55,95 @@ describe('recordEvent', () => {
 
     expect(results).toEqual([true, false]);
     expect((await getHistory(store, 'acct-demo', deliveryId, 50, undefined)).items).toHaveLength(1);
+  });
+
+  it('records an event once when 20 copies arrive at the same time', async () => {
+    const deliveryId = `d-history-${++sequence}`;
+    const [created] = about(deliveryId);
+    if (!created) throw new Error('no event');
+
+    const results = await Promise.all(Array.from({ length: 20 }, () => recordEvent(store, created)));
+
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await entriesOf(deliveryId)).toHaveLength(1);
+  });
+
+  it('records an event once when 20 publications of it, each under its own envelope and time, arrive together', async () => {
+    const deliveryId = `d-history-${++sequence}`;
+    const [created] = about(deliveryId);
+    if (!created) throw new Error('no event');
+    const copies = Array.from({ length: 20 }, (_, index) =>
+      republished(created, `envelope-${index}`, `2026-05-04T16:00:${String(index).padStart(2, '0')}.000Z`),
+    );
+
+    const results = await Promise.all(copies.map((copy) => recordEvent(store, copy)));
+
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect((await entriesOf(deliveryId)).map((entry) => entry.eventId)).toEqual([created.eventId]);
+  });
+
+  it('records an event published twice from an outbox once', async () => {
+    const deliveryId = `d-history-${++sequence}`;
+    const bus = fakeEventBridge();
+    const publisher = createEventPublisher(bus.client, 'test-bus');
+    const [created] = about(deliveryId);
+    const { metadata: _metadata, ...data } = created?.detail ?? {};
+    const pending = pendingEvents(
+      [{ detailType: 'DeliveryCreated', data }],
+      'corr-outbox',
+      new Date('2026-05-04T16:00:00.123Z'),
+    );
+    await publishPending(publisher, pending);
+    await publishPending(publisher, pending);
+    const [first, second] = bus.envelopes.map((envelope) => parseDeliveryEvent(envelope));
+    if (!first || !second) throw new Error('two publications expected');
+
+    const results = [await recordEvent(store, first), await recordEvent(store, second)];
+
+    expect(first.envelope.id).not.toBe(second.envelope.id);
+    expect(results).toEqual([true, false]);
+    expect(await entriesOf(deliveryId)).toEqual([
+      expect.objectContaining({
+        eventId: pending[0]?.eventId,
+        occurredAt: '2026-05-04T16:00:00.123Z',
+        correlationId: 'corr-outbox',
+      }),
+    ]);
+  });
+
+  it('keeps the order of the events that one change told together', async () => {
+    const deliveryId = `d-history-${++sequence}`;
+    const bus = fakeEventBridge();
+    const publisher = createEventPublisher(bus.client, 'test-bus');
+    const batch = about(deliveryId).map(({ detailType, detail: { metadata: _metadata, ...data } }) => ({
+      detailType,
+      data,
+    }));
+    await publishPending(publisher, pendingEvents(batch, 'corr-batch', new Date('2026-05-04T16:00:00.000Z')));
+
+    for (const envelope of bus.envelopes.reverse()) await recordEvent(store, parseDeliveryEvent(envelope));
+
+    expect((await entriesOf(deliveryId)).map((entry) => entry.type)).toEqual([
+      'DeliveryCreated',
+      'DeliveryInTransit',
+      'DeliveryCompleted',
+    ]);
+  });
+
+  it('records an event that names no account under the owner already stored', async () => {
+    const deliveryId = `d-history-${++sequence}`;
+    const [created, inTransit] = about(deliveryId);
+    if (!created || !inTransit) throw new Error('no events');
+    const { accountId: _none, ...detail } = inTransit.detail;
+    await recordEvent(store, created);
+
+    await recordEvent(store, parseDeliveryEvent({ ...inTransit.envelope, detail }));
+
+    expect((await entriesOf(deliveryId)).map((entry) => entry.type)).toEqual([
+      'DeliveryCreated',
+      'DeliveryInTransit',
+    ]);
+    expect(await store.ownerOf(deliveryId)).toBe('acct-demo');
   });
 
   it('stores the detail without metadata, with type, time and correlation id', async () => {
@@ -58,6 +164,37 @@ describe('recordEvent', () => {
         correlationId: 'corr-fixture-0001',
       },
     ]);
+  });
+});
+
+describe('a refused reschedule', () => {
+  const [REJECTED] = loadFixture('events/fixtures/DeliveryRescheduleRejected.json').map((event) =>
+    parseDeliveryEvent(event),
+  );
+
+  it("shows in the delivery's history with its reason and the refused change, once", async () => {
+    const deliveryId = `d-history-${++sequence}`;
+    const [created] = about(deliveryId);
+    if (!created || !REJECTED) throw new Error('no events');
+    const rejected = parseDeliveryEvent({
+      ...REJECTED.envelope,
+      detail: { ...REJECTED.detail, deliveryId },
+    });
+    await recordEvent(store, created);
+
+    const results = [
+      await recordEvent(store, rejected),
+      await recordEvent(store, republished(rejected, 'again')),
+    ];
+
+    expect(results).toEqual([true, false]);
+    const entries = await entriesOf(deliveryId);
+    expect(entries.map((entry) => entry.type)).toEqual(['DeliveryCreated', 'DeliveryRescheduleRejected']);
+    expect(entries[1]?.data).toMatchObject({
+      reason: 'NoDroneAvailable',
+      change: { dropoff: { latitude: 47.9, longitude: -122.9, altitude: 0 } },
+      requestId: 'req-fixture-0005',
+    });
   });
 });
 

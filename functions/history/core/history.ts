@@ -6,11 +6,15 @@ import type { HistoryEntry, HistoryStore } from './store.ts';
 
 // Delivery History: every delivery event once, in order, readable only by the delivery's account.
 
-/** Records one delivery event; a repeat (same event id and time) is recognized and changes nothing. */
+/**
+ * Records one delivery event once per `eventId`: the same event delivered again, or published again
+ * under a new envelope (an outbox flushed twice), changes nothing. The owner comes from the event when
+ * it names one (DeliveryCreated always does); otherwise the owner already stored stands.
+ */
 export async function recordEvent(store: HistoryStore, event: ParsedDeliveryEvent): Promise<boolean> {
   const { metadata, ...data } = event.detail;
   const entry: HistoryEntry = {
-    eventId: event.envelope.id,
+    eventId: event.eventId,
     type: event.detailType,
     // The producer's millisecond time orders events published within the same second.
     occurredAt: new Date(metadata.occurredAt ?? event.envelope.time).toISOString(),

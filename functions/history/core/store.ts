@@ -7,9 +7,13 @@ import {
 import * as z from 'zod';
 
 // The History table (docs/internals.md): `DELIVERY#<id>`/`EVENT#<time>#<eventId>` once per event,
-// and `DELIVERY#<id>`/`OWNER` with the account that may read the history.
+// `DELIVERY#<id>`/`EVENTID#<eventId>` marking that the event is recorded, and `DELIVERY#<id>`/`OWNER`
+// with the account that may read the history. The entry is keyed by time to be read in order; the
+// marker, keyed by the event's id alone, is what makes it once: an event published again with
+// another time (or under another envelope) meets the marker and is not recorded twice.
 
 const EVENT_PREFIX = 'EVENT#';
+const MARKER_PREFIX = 'EVENTID#';
 const OWNER_SK = 'OWNER';
 const partition = (deliveryId: string) => `DELIVERY#${deliveryId}`;
 
@@ -31,8 +35,11 @@ export interface HistoryPage {
 
 /** What the History service's logic needs from its table. */
 export interface HistoryStore {
-  /** Stores the entry and the owner together; false when the event was recorded before. */
-  record(deliveryId: string, accountId: string, entry: HistoryEntry): Promise<boolean>;
+  /**
+   * Stores the entry, its marker and (when known) the owner together; false when the event was
+   * recorded before. Without an account the owner already stored is kept.
+   */
+  record(deliveryId: string, accountId: string | undefined, entry: HistoryEntry): Promise<boolean>;
   ownerOf(deliveryId: string): Promise<string | undefined>;
   list(deliveryId: string, limit: number, startKey?: { pk: string; sk: string }): Promise<HistoryPage>;
 }
@@ -42,40 +49,70 @@ export function entryKey(deliveryId: string, occurredAt: string, eventId: string
   return { pk: partition(deliveryId), sk: `${EVENT_PREFIX}${occurredAt}#${eventId}` };
 }
 
-function isDuplicate(error: unknown): boolean {
-  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return false;
-  const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
-  return reasons[0]?.Code === 'ConditionalCheckFailed';
+/** The key of the item that says an event is recorded. */
+export function markerKey(deliveryId: string, eventId: string) {
+  return { pk: partition(deliveryId), sk: `${MARKER_PREFIX}${eventId}` };
 }
+
+function cancellationCodes(error: unknown): (string | undefined)[] | undefined {
+  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
+  const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
+  return reasons.map((reason) => reason.Code);
+}
+
+// The marker or the entry exists (an entry recorded before markers existed has no marker).
+const isDuplicate = (codes: (string | undefined)[]) =>
+  codes[0] === 'ConditionalCheckFailed' || codes[1] === 'ConditionalCheckFailed';
+
+// Copies of one event recorded at the same moment: all but one transaction are cancelled with a
+// conflict; they try again (the next attempt meets the marker) instead of failing the message.
+const CONFLICT_ATTEMPTS = 5;
+const conflictPause = (attempt: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));
 
 /** The DynamoDB adapter of the History store. */
 export function createHistoryStore(client: DynamoDBDocumentClient, tableName: string): HistoryStore {
   return {
     async record(deliveryId, accountId, entry) {
-      try {
-        await client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: tableName,
-                  Item: { ...entryKey(deliveryId, entry.occurredAt, entry.eventId), ...entry },
-                  ConditionExpression: 'attribute_not_exists(pk)',
+      const command = new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: tableName,
+              Item: { ...markerKey(deliveryId, entry.eventId), occurredAt: entry.occurredAt },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          {
+            Put: {
+              TableName: tableName,
+              Item: { ...entryKey(deliveryId, entry.occurredAt, entry.eventId), ...entry },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          ...(accountId === undefined
+            ? []
+            : [
+                {
+                  Put: {
+                    TableName: tableName,
+                    Item: { pk: partition(deliveryId), sk: OWNER_SK, deliveryId, accountId },
+                  },
                 },
-              },
-              {
-                Put: {
-                  TableName: tableName,
-                  Item: { pk: partition(deliveryId), sk: OWNER_SK, deliveryId, accountId },
-                },
-              },
-            ],
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (isDuplicate(error)) return false;
-        throw error;
+              ]),
+        ],
+      });
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await client.send(command);
+          return true;
+        } catch (error) {
+          const codes = cancellationCodes(error);
+          if (codes === undefined) throw error;
+          if (isDuplicate(codes)) return false;
+          if (!codes.includes('TransactionConflict') || attempt >= CONFLICT_ATTEMPTS) throw error;
+          await conflictPause(attempt);
+        }
       }
     },
 

@@ -7,7 +7,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { NotificationMessage } from './sender.ts';
 
-// The Notifications table's `SENT#<eventId>#<subscriptionId>`/`SENT` items: one per event and subscriber.
+// The Notifications table's `SENT#<eventId>#<subscriptionId>`/`SENT` items: one per event and subscriber,
+// keyed by the event's `metadata.eventId`, which stays the same when the event is published again.
 // Each is claimed (status `sending`, with a lease) before the message goes out and marked `sent`
 // after, so a repeated event sends nothing again. The at-least-once edge: if the function dies after
 // the channel accepted the message but before `sent` is written, the lease expires and a redelivery

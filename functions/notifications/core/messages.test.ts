@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { listFixtures } from '../../../events/fixtures.ts';
-import { parseDeliveryEvent } from '../../../events/schemas.ts';
+import { parseDeliveryEvent, RESCHEDULE_REJECTION_REASONS } from '../../../events/schemas.ts';
 import { renderMessage } from './messages.ts';
 
 const EVENTS = listFixtures('events/fixtures')
@@ -19,4 +19,31 @@ describe('renderMessage', () => {
       expect(message.text.length).toBeLessThanOrEqual(160);
     },
   );
+});
+
+describe('renderMessage of a refused reschedule', () => {
+  const rejected = EVENTS.find((event) => event.detailType === 'DeliveryRescheduleRejected');
+
+  it.each(RESCHEDULE_REJECTION_REASONS)(
+    'tells why the change was refused when the reason is %s',
+    (reason) => {
+      if (rejected?.detailType !== 'DeliveryRescheduleRejected') throw new Error('fixture missing');
+      const event = { ...rejected, detail: { ...rejected.detail, reason } };
+
+      const message = renderMessage(event);
+
+      expect(message.text).toMatch(/was refused: .+\. Its plan is unchanged\.$/);
+      expect(message.text.length).toBeLessThanOrEqual(160);
+    },
+  );
+
+  it('gives each reason its own words', () => {
+    if (rejected?.detailType !== 'DeliveryRescheduleRejected') throw new Error('fixture missing');
+
+    const texts = RESCHEDULE_REJECTION_REASONS.map(
+      (reason) => renderMessage({ ...rejected, detail: { ...rejected.detail, reason } }).text,
+    );
+
+    expect(new Set(texts).size).toBe(RESCHEDULE_REJECTION_REASONS.length);
+  });
 });

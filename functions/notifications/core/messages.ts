@@ -1,4 +1,4 @@
-import type { DeliveryEvent, FailureReason } from '../../../events/schemas.ts';
+import type { DeliveryEvent, FailureReason, RescheduleRejectionReason } from '../../../events/schemas.ts';
 
 // Short texts (an SMS is read on a lock screen): what happened and, when known, when.
 
@@ -9,6 +9,12 @@ const FAILURE_TEXTS: Record<FailureReason, string> = {
   NoDroneAvailable: 'no drone was available',
   RetriesExhausted: 'it could not be scheduled',
   InvalidRequest: 'the request was invalid',
+};
+
+const REJECTION_TEXTS: Record<RescheduleRejectionReason, string> = {
+  NoDroneAvailable: 'no drone is free for the new plan',
+  PackageRejected: 'the package rules do not allow it',
+  InvalidRequest: 'the new times do not fit together',
 };
 
 function clock(iso: string): string {
@@ -48,6 +54,11 @@ export function renderMessage(event: DeliveryEvent): { subject: string; text: st
       return {
         subject: `Delivery ${id} could not be made`,
         text: `Your delivery ${id} could not be made: ${FAILURE_TEXTS[event.detail.reason]}.`,
+      };
+    case 'DeliveryRescheduleRejected':
+      return {
+        subject: `Delivery ${id} keeps its plan`,
+        text: `Your change to delivery ${id} was refused: ${REJECTION_TEXTS[event.detail.reason]}. Its plan is unchanged.`,
       };
   }
 }

@@ -1,7 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadFixture } from '../../../events/fixtures.ts';
-import { parseDeliveryEvent } from '../../../events/schemas.ts';
+import { type ParsedDeliveryEvent, parseDeliveryEvent } from '../../../events/schemas.ts';
 import { createTestTable } from '../../../test/support/dynamodb.ts';
 import { createRecordingSender, listRecordedMessages } from '../adapters/recording-sender.ts';
 import { createSentLedger, type SentLedger, sentKey } from './ledger.ts';
@@ -35,6 +35,17 @@ function eventWithFreshId() {
   return parseDeliveryEvent({ ...CREATED?.envelope, id: `evt-${++sequence}` });
 }
 
+/** The fixture event published under `metadata.eventId`, in the envelope `envelopeId`. */
+function withEventId(eventId: string, envelopeId: string) {
+  const envelope = CREATED?.envelope;
+  if (!envelope) throw new Error('fixture missing');
+  return parseDeliveryEvent({
+    ...envelope,
+    id: envelopeId,
+    detail: { ...envelope.detail, metadata: { ...envelope.detail.metadata, eventId } },
+  });
+}
+
 function deps(sender: NotificationSender, subscriptions = SUBSCRIPTIONS): NotifyDeps {
   return {
     subscriptions: { list: async () => subscriptions },
@@ -58,7 +69,7 @@ describe('sendNotifications with the recording sender', () => {
 
     const messages = (
       await listRecordedMessages(table.documentClient, table.tableName, 'd-fixture-0001')
-    ).filter((message) => message.eventId === event.envelope.id);
+    ).filter((message) => message.eventId === event.eventId);
     expect(summary).toEqual({ sent: 2, alreadySent: 0, rejected: 0 });
     expect(messages.map((message) => message.target).sort()).toEqual(['+14155550123', 'ann@example.com']);
     expect(messages[0]?.subject).toContain('d-fixture-0001');
@@ -71,6 +82,61 @@ describe('sendNotifications with the recording sender', () => {
     const again = await sendNotifications(deps(recording), event, remaining);
 
     expect(again).toEqual({ sent: 0, alreadySent: 2, rejected: 0 });
+  });
+});
+
+describe('sendNotifications with copies of one event', () => {
+  function countingSender() {
+    const sent: NotificationMessage[] = [];
+    const sender: NotificationSender = {
+      async send(message) {
+        sent.push(message);
+        return {};
+      },
+    };
+    return { sent, sender };
+  }
+
+  /**
+   * Each copy runs as an SQS delivery would: a copy told to retry (another copy held the claim) is
+   * delivered again once this round is over. Two rounds settle everything: by the end of the first,
+   * the copy that claimed a message has sent it.
+   */
+  async function deliverUntilSettled(deps: NotifyDeps, copies: ParsedDeliveryEvent[]) {
+    const pending = new Set(copies);
+    for (let round = 1; pending.size > 0; round++) {
+      if (round > 2) throw new Error(`${pending.size} copies still unsettled after two rounds`);
+      const settled = await Promise.all(
+        [...pending].map((copy) =>
+          sendNotifications(deps, copy, remaining).then(
+            () => copy,
+            (error: unknown) => {
+              if (!(error instanceof NotificationRetryError)) throw error;
+              return undefined;
+            },
+          ),
+        ),
+      );
+      for (const copy of settled) if (copy) pending.delete(copy);
+    }
+  }
+
+  it.each([
+    ['the same envelope', (_index: number) => 'envelope-same'],
+    ['a different envelope each', (index: number) => `envelope-${index}`],
+  ])('sends one message per subscription for 20 concurrent copies under %s', async (_name, envelopeId) => {
+    const eventId = `logical-${++sequence}`;
+    const copies = Array.from({ length: 20 }, (_, index) => withEventId(eventId, envelopeId(index)));
+    const { sent, sender } = countingSender();
+
+    await deliverUntilSettled(deps(sender), copies);
+
+    expect(sent.map((message) => message.subscriptionId).sort()).toEqual(['sub-email', 'sub-sms']);
+    expect(await sendNotifications(deps(sender), withEventId(eventId, 'envelope-late'), remaining)).toEqual({
+      sent: 0,
+      alreadySent: 2,
+      rejected: 0,
+    });
   });
 });
 
@@ -102,7 +168,7 @@ describe('sendNotifications failures', () => {
       ...SUBSCRIPTIONS[0],
       subject: 's',
       text: 't',
-      eventId: event.envelope.id,
+      eventId: event.eventId,
       deliveryId: 'd',
     };
     await ledger.claim(
@@ -149,7 +215,7 @@ describe('sendNotifications failures', () => {
     const item = await table.documentClient.send(
       new GetCommand({
         TableName: table.tableName,
-        Key: sentKey(event.envelope.id, 'sub-email'),
+        Key: sentKey(event.eventId, 'sub-email'),
       }),
     );
     expect(item.Item?.status).toBe('rejected');
@@ -162,7 +228,7 @@ describe('sendNotifications failures', () => {
       target: 'ann@example.com',
       subject: 's',
       text: 't',
-      eventId: event.envelope.id,
+      eventId: event.eventId,
       deliveryId: 'd-fixture-0001',
       subscriptionId: 'sub-email',
     };

@@ -27,7 +27,7 @@ export class NotificationRetryError extends Error {
   override readonly name = 'NotificationRetryError';
 }
 
-/** Tells every subscriber of the event's delivery, once per event and subscription. */
+/** Tells every subscriber of the event's delivery, once per `eventId` and subscription. */
 export async function sendNotifications(
   deps: NotifyDeps,
   event: ParsedDeliveryEvent,
@@ -45,7 +45,8 @@ export async function sendNotifications(
       target: subscription.target,
       subject,
       text,
-      eventId: event.envelope.id,
+      // The logical event's id: the same event published again under another envelope is the same message.
+      eventId: event.eventId,
       deliveryId,
       subscriptionId: subscription.subscriptionId,
     };
@@ -83,7 +84,7 @@ export async function sendNotifications(
   }
   if (retry.length > 0) {
     throw new NotificationRetryError(
-      `${retry.length} notification(s) of event ${event.envelope.id} must be retried: ${retry.join(', ')}`,
+      `${retry.length} notification(s) of event ${event.eventId} must be retried: ${retry.join(', ')}`,
     );
   }
   return summary;

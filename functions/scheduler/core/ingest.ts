@@ -14,23 +14,28 @@ import {
   type ScheduleDeliveryRequest,
 } from '../schemas.ts';
 import { bodyHash } from './hash.ts';
-import type { Operation, RequestQueue } from './messages.ts';
-import {
-  type DeliveryStatus,
-  FINAL_OR_IN_FLIGHT_STAGES,
-  isRefusal,
-  type SchedulerServices,
-} from './services.ts';
-import { ConcurrentUpdateError, type RequestRecord, type SchedulerStore } from './store.ts';
+import type { RequestMessage, RequestQueue } from './messages.ts';
+import { FINAL_OR_IN_FLIGHT } from './stages.ts';
+import { ConcurrentUpdateError, type KnownStage, type RequestRecord, type SchedulerStore } from './store.ts';
+import { firstSweepAt, scheduleMessage } from './sweeper.ts';
 
-// The public API side of the scheduler (ARCHITECTURE §5.1): validate, store the request, enqueue
-// the operation, answer 202. The caller has already validated the body and the header.
+// The public API side of the scheduler (docs/architecture.md §5.1): validate, store the request,
+// enqueue the operation, answer 202. The caller has already validated the body and the header.
+//
+// Ingest calls no other service: its only dependencies are its own table and its queue, so a slow
+// or failing Accounts, Package, Drone or Delivery service never turns a valid request into a 5xx.
+// The Delivery service learns of the delivery from the workflow's first step, and PATCH/DELETE
+// decide 409 from the stage the scheduler projects from delivery events (core/stages.ts).
+//
+// A stored request or reschedule is accepted: it carries an unstarted marker until the workflow
+// starts it, and the sweeper (core/sweeper.ts) sends its message again if the ingest could not.
+// So once the store succeeded the answer is 202 even if the send failed: a 503 would only invite a
+// client without an Idempotency-Key to send the request again and get a second delivery.
 
-/** What the ingest needs: its store, the queue, the Delivery service, a clock and an id source. */
+/** What the ingest needs: its store, the queue, a clock and an id source. Nothing else. */
 export interface IngestDeps {
   store: SchedulerStore;
-  queue: RequestQueue;
-  services: Pick<SchedulerServices, 'createDelivery' | 'getDelivery'>;
+  queue: Pick<RequestQueue, 'send'>;
   now: () => Date;
   newId: () => string;
 }
@@ -48,13 +53,11 @@ export interface ScheduleInput {
   correlationId: string;
 }
 
-/** Why a delivery was cancelled on the client's request (the Delivery service records it). */
-export const CLIENT_CANCEL_REASON = 'CancelledByClient';
-
 /** Accepts a new delivery; with an `Idempotency-Key`, a repeat of the same body yields the same delivery. */
 export async function scheduleDelivery(deps: IngestDeps, input: ScheduleInput): Promise<Accepted> {
   const { caller, request, correlationId } = input;
-  const createdAt = deps.now().toISOString();
+  const now = deps.now();
+  const createdAt = now.toISOString();
   return asRetrySafe(async () => {
     let deliveryId = deps.newId();
     let requestId = deps.newId();
@@ -85,15 +88,11 @@ export async function scheduleDelivery(deps: IngestDeps, input: ScheduleInput): 
       request,
       createdAt,
       updatedAt: createdAt,
-    });
-    await deps.services.createDelivery(deliveryId, { ...record.request, accountId: record.accountId });
-    await deps.queue.send({
-      deliveryId,
-      operation: 'schedule',
-      requestId: record.requestId,
-      accountId: record.accountId,
       correlationId,
+      sweepAt: firstSweepAt(now),
     });
+    // A repeat sends again only what has not started: a started request's message has done its work.
+    if (record.sweepAt !== undefined) await sendAccepted(deps, [scheduleMessage(record, correlationId)]);
     logger.info('delivery accepted', {
       deliveryId,
       requestId: record.requestId,
@@ -112,20 +111,30 @@ export interface RescheduleInput {
 
 /** Accepts new times and/or dropoff for a delivery not yet in flight. */
 export async function rescheduleDelivery(deps: IngestDeps, input: RescheduleInput): Promise<Accepted> {
-  const { caller, deliveryId, changes } = input;
+  const { caller, deliveryId, changes, correlationId } = input;
   return asRetrySafe(async () => {
     const current = await ownedRequest(deps, caller, deliveryId);
-    const delivery = await changeableDelivery(deps, deliveryId, 'rescheduled');
+    const stage = changeableStage(current, 'rescheduled');
     const request = { ...current.request, ...changes };
     if (!deadlineAfterPickup(request)) {
       throw new ValidationError('The rescheduled delivery would end before it starts.', [
         { path: '/deadline', message: DEADLINE_AFTER_PICKUP_ISSUE.message },
       ]);
     }
+    const now = deps.now();
     const requestId = deps.newId();
     try {
       await deps.store.putReschedule(
-        { deliveryId, requestId, changes, request, createdAt: deps.now().toISOString() },
+        {
+          deliveryId,
+          requestId,
+          changes,
+          request,
+          createdAt: now.toISOString(),
+          accountId: current.accountId,
+          correlationId,
+          sweepAt: firstSweepAt(now),
+        },
         current.updatedAt,
       );
     } catch (error) {
@@ -137,8 +146,10 @@ export async function rescheduleDelivery(deps: IngestDeps, input: RescheduleInpu
       }
       throw error;
     }
-    await enqueue(deps, current, 'reschedule', requestId, input.correlationId);
-    return { deliveryId, stage: delivery.stage };
+    const message = operationMessage(current, 'reschedule', requestId, correlationId);
+    await sendAccepted(deps, [...scheduleFirst(current, correlationId), message]);
+    logger.info('delivery operation accepted', { deliveryId, operation: 'reschedule', requestId });
+    return { deliveryId, stage };
   });
 }
 
@@ -148,14 +159,24 @@ export interface CancelInput {
   correlationId: string;
 }
 
-/** Accepts the cancellation of a delivery not yet in flight nor done. */
+/**
+ * Accepts the cancellation of a delivery not yet in flight nor done. A cancel is not stored: its
+ * 202 is given only once its message is on the queue, so a failed send is a retry-safe 503.
+ */
 export async function cancelDelivery(deps: IngestDeps, input: CancelInput): Promise<Accepted> {
-  const { caller, deliveryId } = input;
+  const { caller, deliveryId, correlationId } = input;
   return asRetrySafe(async () => {
     const current = await ownedRequest(deps, caller, deliveryId);
-    const delivery = await changeableDelivery(deps, deliveryId, 'cancelled');
-    await enqueue(deps, current, 'cancel', deps.newId(), input.correlationId);
-    return { deliveryId, stage: delivery.stage };
+    const stage = changeableStage(current, 'cancelled');
+    const requestId = deps.newId();
+    for (const message of [
+      ...scheduleFirst(current, correlationId),
+      operationMessage(current, 'cancel', requestId, correlationId),
+    ]) {
+      await deps.queue.send(message);
+    }
+    logger.info('delivery operation accepted', { deliveryId, operation: 'cancel', requestId });
+    return { deliveryId, stage };
   });
 }
 
@@ -168,46 +189,55 @@ async function ownedRequest(deps: IngestDeps, caller: Caller, deliveryId: string
   return record;
 }
 
-async function changeableDelivery(
-  deps: IngestDeps,
-  deliveryId: string,
-  verb: string,
-): Promise<DeliveryStatus> {
-  let delivery: DeliveryStatus;
-  try {
-    delivery = await deps.services.getDelivery(deliveryId);
-  } catch (error) {
-    // The request was stored but the ingest stopped before the Delivery service heard of it.
-    if (isRefusal(error, 404)) throw new NotFoundError(`Delivery ${deliveryId} was not found.`);
-    throw error;
-  }
-  if (FINAL_OR_IN_FLIGHT_STAGES.has(delivery.stage)) {
+/** The stage the scheduler knows; 409 once the delivery is in flight or done (docs/architecture.md §3). */
+function changeableStage(record: RequestRecord, verb: string): KnownStage {
+  const stage = record.stage ?? 'Requested';
+  if (FINAL_OR_IN_FLIGHT.has(stage)) {
     throw new ConflictError(
-      `Delivery ${deliveryId} is ${delivery.stage} and can no longer be ${verb}.`,
+      `Delivery ${record.deliveryId} is ${stage} and can no longer be ${verb}.`,
       'delivery-not-changeable',
     );
   }
-  return delivery;
+  return stage;
 }
 
-async function enqueue(
-  deps: IngestDeps,
+/**
+ * The schedule's message when the schedule has not started yet (it was stored but its send may
+ * have been lost): sent before a reschedule or cancel so the delivery's FIFO group runs it first.
+ * A repeat of a message still in the queue is dropped by SQS.
+ */
+function scheduleFirst(record: RequestRecord, correlationId: string): RequestMessage[] {
+  return record.sweepAt === undefined ? [] : [scheduleMessage(record, correlationId)];
+}
+
+function operationMessage(
   record: RequestRecord,
-  operation: Operation,
+  operation: 'reschedule' | 'cancel',
   requestId: string,
   correlationId: string,
-): Promise<void> {
-  await deps.queue.send({
-    deliveryId: record.deliveryId,
-    operation,
-    requestId,
-    accountId: record.accountId,
-    correlationId,
-  });
-  logger.info('delivery operation accepted', { deliveryId: record.deliveryId, operation, requestId });
+): RequestMessage {
+  return { deliveryId: record.deliveryId, operation, requestId, accountId: record.accountId, correlationId };
 }
 
-/** Client-facing errors pass through; any other failure (table, queue, downstream) is a retry-safe 503. */
+/** Sends the messages of stored work in order; a failure is left to the sweeper (see the top of this file). */
+async function sendAccepted(deps: IngestDeps, messages: RequestMessage[]): Promise<void> {
+  for (const message of messages) {
+    try {
+      await deps.queue.send(message);
+    } catch (error) {
+      logger.warn('stored but not enqueued; the sweeper will enqueue it', {
+        deliveryId: message.deliveryId,
+        operation: message.operation,
+        requestId: message.requestId,
+        error: error as Error,
+      });
+      // Later messages must not overtake this one in the delivery's group: the sweeper sends them in order.
+      return;
+    }
+  }
+}
+
+/** Client-facing errors pass through; any other failure (table, queue) is a retry-safe 503. */
 async function asRetrySafe<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();

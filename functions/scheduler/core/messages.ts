@@ -14,8 +14,22 @@ export const RequestMessage = z.object({
   requestId: z.string().min(1),
   accountId: z.string().min(1),
   correlationId: z.string().min(1),
+  /**
+   * Set on a schedule sent back after waiting for a drone: the number of the wait it ends. Only the
+   * latest wait's message resumes the workflow; an older copy is stale and skipped.
+   */
+  wait: z.number().int().positive().optional(),
 });
 export type RequestMessage = z.infer<typeof RequestMessage>;
+
+/**
+ * The FIFO deduplication id of a message: the operation, and the wait it ends if any, so that a
+ * schedule sent back after each wait is not dropped as a repeat of the first send.
+ */
+export function deduplicationId(message: RequestMessage): string {
+  const id = `${message.deliveryId}:${message.operation}:${message.requestId}`;
+  return message.wait === undefined ? id : `${id}:wait-${message.wait}`;
+}
 
 /** Parses a queue message body; a malformed one throws (the record then ends in the DLQ). */
 export function parseRequestMessage(body: string): RequestMessage {
@@ -39,7 +53,7 @@ export function createRequestQueue(client: SQSClient, queueUrl: string): Request
           MessageBody: JSON.stringify(message),
           MessageGroupId: message.deliveryId,
           // The same operation sent twice (a retried ingest) is dropped by SQS within 5 minutes.
-          MessageDeduplicationId: `${message.deliveryId}:${message.operation}:${message.requestId}`,
+          MessageDeduplicationId: deduplicationId(message),
           MessageAttributes: {
             [CORRELATION_ATTRIBUTE]: { DataType: 'String', StringValue: message.correlationId },
           },
@@ -52,6 +66,45 @@ export function createRequestQueue(client: SQSClient, queueUrl: string): Request
           QueueUrl: queueUrl,
           ReceiptHandle: receiptHandle,
           VisibilityTimeout: seconds,
+        }),
+      );
+    },
+  };
+}
+
+/** Body of a `delivery-waits` message: a schedule waiting for a drone, and when it is due again. */
+export const WaitMessage = z.object({
+  message: RequestMessage.extend({ operation: z.literal('schedule'), wait: z.number().int().positive() }),
+  dueAt: z.iso.datetime(),
+});
+export type WaitMessage = z.infer<typeof WaitMessage>;
+
+/** Parses a `delivery-waits` message body; a malformed one throws (the record then ends in its DLQ). */
+export function parseWaitMessage(body: string): WaitMessage {
+  return WaitMessage.parse(JSON.parse(body));
+}
+
+/** The most SQS delays a message: 15 minutes. */
+export const MAX_DELAY_SECONDS = 900;
+
+/** Holds waiting schedules off the FIFO queue, so a wait blocks neither an invocation nor the delivery's group. */
+export interface WaitQueue {
+  /** Sends `wait`, delivered after `delaySeconds` (at most MAX_DELAY_SECONDS). */
+  send(wait: WaitMessage, delaySeconds: number): Promise<void>;
+}
+
+/** The SQS adapter of the standard `delivery-waits` queue. */
+export function createWaitQueue(client: SQSClient, queueUrl: string): WaitQueue {
+  return {
+    async send(wait, delaySeconds) {
+      await client.send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: JSON.stringify(wait),
+          DelaySeconds: Math.max(0, Math.min(MAX_DELAY_SECONDS, Math.ceil(delaySeconds))),
+          MessageAttributes: {
+            [CORRELATION_ATTRIBUTE]: { DataType: 'String', StringValue: wait.message.correlationId },
+          },
         }),
       );
     },

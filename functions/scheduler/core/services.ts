@@ -95,10 +95,29 @@ export interface AssignmentBody {
 
 export type CreateDeliveryBody = ScheduleDeliveryRequest & { accountId: string };
 
+/** The whole new plan with the drone booked for it: the Delivery service takes both at once. */
 export interface RescheduleBody {
-  pickupTime?: string | undefined;
-  deadline?: string | undefined;
-  dropoff?: Location | undefined;
+  requestId: string;
+  pickupTime: string;
+  deadline: string;
+  dropoff: Location;
+  droneId: string;
+  pickupEta: string;
+  deliveryEta: string;
+}
+
+/** Why a reschedule was refused, with the change the client asked for. */
+export interface RescheduleRejectionBody {
+  requestId: string;
+  reason: 'NoDroneAvailable' | 'PackageRejected' | 'InvalidRequest';
+  detail?: string | undefined;
+  change: { pickupTime?: string | undefined; deadline?: string | undefined; dropoff?: Location | undefined };
+}
+
+/** A Requested delivery waiting for a free drone, and the latest departure it waits for. */
+export interface WaitingBody {
+  for: 'drone';
+  until: string;
 }
 
 /** The calls the scheduler makes, each bounded by the time left in the current invocation. */
@@ -112,6 +131,8 @@ export interface SchedulerServices {
   getDelivery(deliveryId: string): Promise<DeliveryStatus>;
   scheduleDelivery(deliveryId: string, body: Omit<Assignment, 'deliveryId'>): Promise<DeliveryStatus>;
   rescheduleDelivery(deliveryId: string, body: RescheduleBody): Promise<DeliveryStatus>;
+  rejectReschedule(deliveryId: string, body: RescheduleRejectionBody): Promise<DeliveryStatus>;
+  markWaiting(deliveryId: string, body: WaitingBody): Promise<DeliveryStatus>;
   cancelDelivery(deliveryId: string, reason: string): Promise<DeliveryStatus>;
   failDelivery(deliveryId: string, body: { reason: string; detail: string }): Promise<DeliveryStatus>;
 }
@@ -161,6 +182,10 @@ export function createSchedulerServices(
       call('delivery', 'PUT', `/deliveries/${id(deliveryId)}/schedule`, DeliveryStatus, body),
     rescheduleDelivery: (deliveryId, body) =>
       call('delivery', 'PUT', `/deliveries/${id(deliveryId)}/reschedule`, DeliveryStatus, body),
+    rejectReschedule: (deliveryId, body) =>
+      call('delivery', 'PUT', `/deliveries/${id(deliveryId)}/reschedule-rejection`, DeliveryStatus, body),
+    markWaiting: (deliveryId, body) =>
+      call('delivery', 'PUT', `/deliveries/${id(deliveryId)}/waiting`, DeliveryStatus, body),
     cancelDelivery: (deliveryId, reason) =>
       call(
         'delivery',
@@ -172,14 +197,6 @@ export function createSchedulerServices(
       call('delivery', 'PUT', `/deliveries/${id(deliveryId)}/failure`, DeliveryStatus, body),
   };
 }
-
-/** Stages after which a delivery can no longer be rescheduled or cancelled. */
-export const FINAL_OR_IN_FLIGHT_STAGES: ReadonlySet<string> = new Set([
-  'InTransit',
-  'Completed',
-  'Cancelled',
-  'Failed',
-]);
 
 /** True when `error` is a downstream's refusal with `status` (a non-transient answer). */
 export function isRefusal(error: unknown, status: number): error is DownstreamError {

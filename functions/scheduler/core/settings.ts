@@ -41,24 +41,57 @@ export const SCHEDULER_RESILIENCE = {
       halfOpenAfterMs: 10_000,
     },
   },
-  /** The public API handlers: a client waits, so they give up fast and answer 503 (retry-safe). */
-  ingest: {
-    // API Gateway gives up after 30 s; a client should hear back in a couple of seconds.
-    timeoutMs: 2_000,
-    retry: { maxAttempts: 2, baseDelayMs: 50, maxDelayMs: 200, reserveMs: 2_500 },
-    breaker: { consecutiveFailures: 5, halfOpenAfterMs: 10_000 },
-  },
+  // The public API handlers call no other service (core/ingest.ts), so they have no settings here.
   /** Visibility of a failed workflow message: min(2^receiveCount, 60) seconds before SQS redelivers it. */
   redelivery: {
     // Doubling per receive gives a recovering downstream room (2, 4, 8, 16, 32 s), capped at a
     // minute so a message still reaches the DLQ (maxReceiveCount) within minutes, not hours.
     maxVisibilitySeconds: 60,
   },
+  /**
+   * A schedule with no drone free for its window waits on the `delivery-waits` queue (docs/
+   * architecture.md §5 4a) and tries again after a full-jitter delay: uniform in
+   * [min, min(cap, base·2^(wait−1))] seconds, and never past the latest departure that still meets
+   * its deadline.
+   */
+  waiting: {
+    // A booking given up (a cancel, a failure, a reschedule) frees a drone at any moment: the first
+    // retries come within seconds, so a short wait stays short.
+    baseDelaySeconds: 4,
+    // No attempt sooner than this: an immediate retry would meet the same bookings.
+    minDelaySeconds: 1,
+    // Two minutes between attempts at most: a freed drone is found within two minutes, while a
+    // wait of hours costs a few dozen attempts an hour, not thousands.
+    maxDelaySeconds: 120,
+  },
 } as const satisfies {
   workflow: CallerResilience;
-  ingest: CallerResilience;
   redelivery: { maxVisibilitySeconds: number };
+  waiting: { baseDelaySeconds: number; minDelaySeconds: number; maxDelaySeconds: number };
 };
+
+/**
+ * Seconds until a waiting schedule's next attempt (wait number `attempt`, 1-based): full jitter,
+ * bounded by the seconds left before its latest departure.
+ */
+export function waitDelaySeconds(
+  attempt: number,
+  secondsLeft: number,
+  random: () => number = Math.random,
+  settings: {
+    baseDelaySeconds: number;
+    minDelaySeconds: number;
+    maxDelaySeconds: number;
+  } = SCHEDULER_RESILIENCE.waiting,
+): number {
+  const count = Number.isFinite(attempt) && attempt > 0 ? Math.floor(attempt) : 1;
+  const ceiling = Math.min(
+    settings.maxDelaySeconds,
+    settings.baseDelaySeconds * 2 ** Math.min(count - 1, 30),
+  );
+  const jittered = Math.max(settings.minDelaySeconds, Math.ceil(random() * ceiling));
+  return Math.max(0, Math.min(jittered, Math.floor(secondsLeft)));
+}
 
 /** Seconds a failed message stays invisible before its next delivery: exponential in its receive count. */
 export function redeliveryDelaySeconds(

@@ -34,13 +34,32 @@ describe('supervisor', () => {
     expect(h.store.saved.at(-1)).toMatchObject({ status: 'Failed', failure: { reason: 'RetriesExhausted' } });
   });
 
-  it('compensates nothing for a request that died before its first step', async () => {
+  it('creates a delivery that died before its first step, so that it ends Failed where its owner reads it', async () => {
+    const h = harness();
+    const message = await h.ingest('d1');
+
+    const outcome = await superviseDeadRequest(h.deps, message);
+
+    expect(outcome).toEqual({ status: 'Failed', reason: 'RetriesExhausted' });
+    expect(h.fake.calls).toEqual([
+      'GET /deliveries/d1',
+      'PUT /deliveries/d1',
+      // It cannot know how far the dead run got: every undo is called, harmless where nothing was done.
+      'DELETE /drones/assignments/d1',
+      'DELETE /packages/d1',
+      'PUT /deliveries/d1/failure',
+    ]);
+    expect(h.fake.deliveries.get('d1')).toMatchObject({ stage: 'Failed', failureReason: 'RetriesExhausted' });
+    expect(h.fake.reserved()).toEqual({ packages: [], assignments: [] });
+  });
+
+  it("takes a dead request out of the sweeper's index, so it is never sent again", async () => {
     const h = harness();
     const message = await h.ingest('d1');
 
     await superviseDeadRequest(h.deps, message);
 
-    expect(h.fake.calls).toEqual(['GET /deliveries/d1', 'PUT /deliveries/d1/failure']);
+    expect(await h.store.findUnstarted('9999-12-31T00:00:00.000Z', 10)).toEqual([]);
   });
 
   it('is idempotent: a dead request supervised twice is settled once', async () => {

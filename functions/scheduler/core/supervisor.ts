@@ -2,7 +2,9 @@ import { logger } from '../../../shared/observability.ts';
 import type { RequestMessage } from './messages.ts';
 import { isRefusal } from './services.ts';
 import {
+  ALL_COMPENSATIONS,
   compensateAndFail,
+  createDelivery,
   runWorkflow,
   type WorkflowDeps,
   type WorkflowOutcome,
@@ -10,18 +12,24 @@ import {
 } from './workflow.ts';
 
 // The supervisor (ARCHITECTURE §5.5): a request in the dead-letter queue has used up its retries.
-// Undo what its checkpoint says was done and end the delivery as Failed (RetriesExhausted), so
-// nothing stays reserved for a delivery that will never be scheduled. Idempotent: a finished
-// workflow is left alone. Transient failures are thrown so the DLQ message is retried later.
+// Undo every reservation it may have made and end the delivery as Failed (RetriesExhausted), so
+// nothing stays reserved for a delivery that will never be scheduled. It cannot know how far the
+// dead run got (a call may have taken effect after its caller gave up), so it undoes all of them:
+// the DELETEs are idempotent and harmless where nothing was done. Idempotent: a finished workflow
+// is left alone. Transient failures are thrown so the DLQ message is retried later.
 
 const IN_FLIGHT_OR_COMPLETED = new Set(['InTransit', 'Completed']);
 const ALREADY_ENDED = new Set(['Cancelled', 'Failed']);
+const SCHEDULED = new Set(['Scheduled', 'Rescheduled']);
 
 /** Settles a dead request: compensates and fails it, or finishes a dead cancel. */
 export async function superviseDeadRequest(
   deps: WorkflowDeps,
   message: RequestMessage,
 ): Promise<WorkflowOutcome> {
+  // The dead request is settled here, never by the sweeper: a marker left by a workflow that
+  // could not even clear it must not bring the message back.
+  await deps.store.markStarted(message.deliveryId, message.operation, message.requestId);
   const run = await WorkflowRun.load(deps, message);
   if (run.finished) {
     logger.info('dead request already settled', {
@@ -31,13 +39,39 @@ export async function superviseDeadRequest(
     });
     return { status: 'Skipped' };
   }
+  if (message.wait !== undefined && run.checkpoint.wait?.attempts !== message.wait) {
+    // A stale copy of a waiting schedule (see runWorkflow): the live wait is not this message's.
+    logger.info('stale copy of a waiting schedule left alone', { deliveryId: message.deliveryId });
+    return { status: 'Skipped' };
+  }
   if (message.operation === 'cancel') return settleCancel(deps, message);
+  if (message.operation === 'reschedule' && 'reschedule' in run.checkpoint.steps) {
+    // The Delivery service took the new plan: only recording it here was left, so finish it.
+    logger.warn('dead reschedule already served; finishing it', { deliveryId: message.deliveryId });
+    return runWorkflow(deps, message);
+  }
   // A compensation already under way keeps its own (more precise) reason.
   if (run.checkpoint.status === 'Compensating' && run.checkpoint.failure) {
-    return compensateAndFail(run, run.checkpoint.failure);
+    return compensateAndFail(run, run.checkpoint.failure, ALL_COMPENSATIONS);
   }
 
-  const stage = await deliveryStage(deps, message.deliveryId);
+  let stage = await deliveryStage(deps, message.deliveryId);
+  if (stage === undefined && message.operation === 'schedule') {
+    // The schedule died before its first step: create the delivery so that it can end Failed where
+    // its owner reads it (until then its GET answers Requested from the stored request).
+    const record = await deps.store.getRequest(message.deliveryId);
+    if (record) stage = await createDelivery(run, record);
+  }
+  if (message.operation === 'schedule' && stage !== undefined && SCHEDULED.has(stage)) {
+    // The delivery has its drone (its last step took effect, or a reschedule served while it
+    // waited scheduled it): the request did what it was for, and nothing is undone.
+    logger.warn('dead schedule found its delivery scheduled; finishing it', {
+      deliveryId: message.deliveryId,
+      stage,
+    });
+    await run.finish('Completed', `delivery ${stage}`);
+    return { status: 'Unchanged', reason: `delivery ${stage}` };
+  }
   if (stage !== undefined && IN_FLIGHT_OR_COMPLETED.has(stage)) {
     // The delivery went ahead anyway (e.g. a dead reschedule of a delivery since picked up): its
     // drone and package are in use, so there is nothing to undo.
@@ -55,12 +89,16 @@ export async function superviseDeadRequest(
     stepsDone: Object.keys(run.checkpoint.steps),
     reason: 'RetriesExhausted',
   });
-  return compensateAndFail(run, {
-    reason: 'RetriesExhausted',
-    detail: `The ${message.operation} request could not be completed after repeated attempts.`,
-    // A delivery that is already Cancelled or Failed (or unknown) keeps its state.
-    markDelivery: stage !== undefined && !ALREADY_ENDED.has(stage),
-  });
+  return compensateAndFail(
+    run,
+    {
+      reason: 'RetriesExhausted',
+      detail: `The ${message.operation} request could not be completed after repeated attempts.`,
+      // A delivery that is already Cancelled or Failed (or unknown) keeps its state.
+      markDelivery: stage !== undefined && !ALREADY_ENDED.has(stage),
+    },
+    ALL_COMPENSATIONS,
+  );
 }
 
 /** A dead cancel is finished rather than undone: its steps are idempotent, so it simply runs again. */

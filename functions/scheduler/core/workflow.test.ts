@@ -1,11 +1,12 @@
 import { BrokenCircuitError } from 'cockatiel';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeDownstreams } from '../test-support/fake-downstreams.ts';
-import { ACCOUNT, FAST_RESILIENCE, harness, NOW, scheduleRequest } from '../test-support/harness.ts';
+import { ACCOUNT, FAST_RESILIENCE, harness, scheduleRequest } from '../test-support/harness.ts';
 import type { RequestMessage } from './messages.ts';
 import { runWorkflow } from './workflow.ts';
 
 const SCHEDULE_CALLS = [
+  'PUT /deliveries/d1',
   `GET /accounts/${ACCOUNT}`,
   'PUT /packages/d1',
   'PUT /drones/assignments/d1',
@@ -17,7 +18,7 @@ afterEach(() => {
 });
 
 describe('schedule workflow', () => {
-  it('calls Accounts, Package, Drone and Delivery in order and checkpoints each step', async () => {
+  it('creates the delivery, then calls Accounts, Package, Drone and Delivery in order, checkpointing each step', async () => {
     const h = harness();
     const message = await h.ingest('d1');
 
@@ -26,11 +27,12 @@ describe('schedule workflow', () => {
     expect(outcome).toEqual({ status: 'Completed' });
     expect(h.fake.calls).toEqual(SCHEDULE_CALLS);
     expect(h.store.saved.map((c) => Object.keys(c.steps))).toEqual([
-      ['accounts'],
-      ['accounts', 'package'],
-      ['accounts', 'package', 'drone'],
-      ['accounts', 'package', 'drone', 'delivery'],
-      ['accounts', 'package', 'drone', 'delivery'],
+      ['create'],
+      ['create', 'accounts'],
+      ['create', 'accounts', 'package'],
+      ['create', 'accounts', 'package', 'drone'],
+      ['create', 'accounts', 'package', 'drone', 'delivery'],
+      ['create', 'accounts', 'package', 'drone', 'delivery'],
     ]);
     expect(h.store.saved.at(-1)).toMatchObject({
       status: 'Completed',
@@ -149,6 +151,48 @@ describe('schedule workflow', () => {
     await expect(runWorkflow(h.deps, message)).rejects.toThrow('no stored request');
     expect(h.fake.calls).toEqual([]);
   });
+
+  it("takes the request out of the sweeper's index as soon as it starts, even if a step then fails", async () => {
+    const h = harness();
+    const message = await h.ingest('d1');
+    h.fake.failNext('GET', /^\/accounts\//, 503, 4);
+
+    await expect(runWorkflow(h.deps, message)).rejects.toMatchObject({ transient: true });
+
+    expect(h.store.requests.get('d1')?.sweepAt).toBeUndefined();
+    expect(await h.store.findUnstarted('9999-12-31T00:00:00.000Z', 10)).toEqual([]);
+  });
+
+  it('retries while the Delivery service cannot create the delivery, having reserved nothing', async () => {
+    const h = harness();
+    const message = await h.ingest('d1');
+    h.fake.failNext('PUT', /^\/deliveries\/d1$/, 503, 4);
+
+    await expect(runWorkflow(h.deps, message)).rejects.toMatchObject({ transient: true });
+    expect(h.fake.calls).toEqual(Array(FAST_RESILIENCE.retry.maxAttempts).fill('PUT /deliveries/d1'));
+    expect(h.fake.reserved()).toEqual({ packages: [], assignments: [] });
+
+    const outcome = await runWorkflow(h.deps, message);
+    expect(outcome).toEqual({ status: 'Completed' });
+    expect(h.fake.deliveries.get('d1')?.stage).toBe('Scheduled');
+  });
+
+  it('reserves nothing for a delivery that ended before its schedule ran (cancelled first)', async () => {
+    const h = harness();
+    const message = await h.ingest('d1');
+    h.fake.deliveries.set('d1', { deliveryId: 'd1', accountId: ACCOUNT, stage: 'Cancelled' });
+
+    const outcome = await runWorkflow(h.deps, message);
+
+    expect(outcome).toEqual({ status: 'Unchanged', reason: 'the delivery is already Cancelled' });
+    expect(h.fake.calls).toEqual(['PUT /deliveries/d1']);
+    expect(h.fake.reserved()).toEqual({ packages: [], assignments: [] });
+    expect(h.fake.events).toEqual([]);
+    expect(h.store.saved.at(-1)).toMatchObject({
+      status: 'Completed',
+      outcome: 'the delivery is already Cancelled',
+    });
+  });
 });
 
 describe('circuit breaker per downstream', () => {
@@ -159,13 +203,13 @@ describe('circuit breaker per downstream', () => {
     h.fake.failNext('GET', /^\/accounts\//, 503, 100);
     await expect(runWorkflow(h.deps, message)).rejects.toThrow();
     await expect(runWorkflow(h.deps, message)).rejects.toThrow();
-    const callsWhenOpen = h.fake.calls.length;
+    const callsWhenOpen = h.fake.callsTo('GET', /^\/accounts\//).length;
 
     const third = runWorkflow(h.deps, message);
 
     await expect(third).rejects.toBeInstanceOf(BrokenCircuitError);
     expect(callsWhenOpen).toBe(5);
-    expect(h.fake.calls).toHaveLength(5);
+    expect(h.fake.callsTo('GET', /^\/accounts\//)).toHaveLength(5);
     expect(h.downstreams.guards.accounts.state()).toBe('open');
     expect(h.downstreams.guards.package.state()).toBe('closed');
   });
@@ -196,7 +240,11 @@ describe('non-transient failures', () => {
     const outcome = await runWorkflow(h.deps, message);
 
     expect(outcome).toEqual({ status: 'Failed', reason: 'AccountSuspended' });
-    expect(h.fake.calls).toEqual([`GET /accounts/${ACCOUNT}`, 'PUT /deliveries/d1/failure']);
+    expect(h.fake.calls).toEqual([
+      'PUT /deliveries/d1',
+      `GET /accounts/${ACCOUNT}`,
+      'PUT /deliveries/d1/failure',
+    ]);
     expect(h.fake.reserved()).toEqual({ packages: [], assignments: [] });
     expect(h.fake.events).toEqual([
       { detailType: 'DeliveryFailed', deliveryId: 'd1', reason: 'AccountSuspended' },
@@ -216,7 +264,7 @@ describe('non-transient failures', () => {
     ]);
   });
 
-  it('fails a package over its size weight limit with PackageRejected, reserving nothing', async () => {
+  it('fails a package over its size weight limit with PackageRejected, undoing the attempted package', async () => {
     const h = harness();
     const message = await h.ingest('d1', scheduleRequest({ package: { size: 'Small', weightKg: 3 } }));
 
@@ -224,8 +272,10 @@ describe('non-transient failures', () => {
 
     expect(outcome).toEqual({ status: 'Failed', reason: 'PackageRejected' });
     expect(h.fake.calls).toEqual([
+      'PUT /deliveries/d1',
       `GET /accounts/${ACCOUNT}`,
       'PUT /packages/d1',
+      'DELETE /packages/d1',
       'PUT /deliveries/d1/failure',
     ]);
     expect(h.fake.reserved()).toEqual({ packages: [], assignments: [] });
@@ -234,7 +284,7 @@ describe('non-transient failures', () => {
     ]);
   });
 
-  it('fails when no drone can carry the package with NoDroneAvailable, cancelling the package', async () => {
+  it('fails when no drone can carry the package with NoDroneAvailable, undoing the attempted drone and the package', async () => {
     const h = harness();
     const message = await h.ingest('d1', scheduleRequest({ package: { size: 'Large', weightKg: 8 } }));
 
@@ -242,9 +292,11 @@ describe('non-transient failures', () => {
 
     expect(outcome).toEqual({ status: 'Failed', reason: 'NoDroneAvailable' });
     expect(h.fake.calls).toEqual([
+      'PUT /deliveries/d1',
       `GET /accounts/${ACCOUNT}`,
       'PUT /packages/d1',
       'PUT /drones/assignments/d1',
+      'DELETE /drones/assignments/d1',
       'DELETE /packages/d1',
       'PUT /deliveries/d1/failure',
     ]);
@@ -262,7 +314,7 @@ describe('non-transient failures', () => {
     const outcome = await runWorkflow(h.deps, message);
 
     expect(outcome).toEqual({ status: 'Failed', reason: 'InvalidRequest' });
-    expect(h.fake.calls.slice(4)).toEqual([
+    expect(h.fake.calls.slice(5)).toEqual([
       'DELETE /drones/assignments/d1',
       'DELETE /packages/d1',
       'PUT /deliveries/d1/failure',
@@ -278,7 +330,7 @@ describe('non-transient failures', () => {
     const outcome = await runWorkflow(h.deps, message);
 
     expect(outcome.status).toBe('Failed');
-    expect(h.fake.calls.slice(4)).toEqual(['DELETE /drones/assignments/d1', 'DELETE /packages/d1']);
+    expect(h.fake.calls.slice(5)).toEqual(['DELETE /drones/assignments/d1', 'DELETE /packages/d1']);
     expect(h.fake.events).toEqual([]);
   });
 
@@ -293,73 +345,6 @@ describe('non-transient failures', () => {
 
     expect(outcome).toEqual({ status: 'Failed', reason: 'NoDroneAvailable' });
     expect(h.fake.calls).toEqual(['DELETE /packages/d1', 'PUT /deliveries/d1/failure']);
-  });
-});
-
-describe('reschedule workflow', () => {
-  async function scheduled() {
-    const h = harness();
-    await runWorkflow(h.deps, await h.ingest('d1'));
-    const request = scheduleRequest({ pickupTime: '2026-12-02T10:00:00Z', deadline: '2026-12-02T12:00:00Z' });
-    await h.store.putReschedule(
-      {
-        deliveryId: 'd1',
-        requestId: 'r2',
-        changes: { pickupTime: request.pickupTime, deadline: request.deadline },
-        request,
-        createdAt: NOW.toISOString(),
-      },
-      NOW.toISOString(),
-    );
-    h.fake.calls.length = 0;
-    h.fake.bodies.length = 0;
-    const message: RequestMessage = {
-      deliveryId: 'd1',
-      operation: 'reschedule',
-      requestId: 'r2',
-      accountId: ACCOUNT,
-      correlationId: 'c2',
-    };
-    return { h, message };
-  }
-
-  it('reschedules the delivery, updates the package, re-assigns the drone and schedules again', async () => {
-    const { h, message } = await scheduled();
-
-    const outcome = await runWorkflow(h.deps, message);
-
-    expect(outcome).toEqual({ status: 'Completed' });
-    expect(h.fake.calls).toEqual([
-      'PUT /deliveries/d1/reschedule',
-      'PUT /packages/d1',
-      'PUT /drones/assignments/d1',
-      'PUT /deliveries/d1/schedule',
-    ]);
-    expect(h.fake.bodies.at(2)?.body).toMatchObject({
-      pickupTime: '2026-12-02T10:00:00Z',
-      deadline: '2026-12-02T12:00:00Z',
-    });
-    expect(h.fake.events.at(-1)).toEqual({ detailType: 'DeliveryRescheduled', deliveryId: 'd1' });
-  });
-
-  it('ends without change when the delivery is already in flight', async () => {
-    const { h, message } = await scheduled();
-    const delivery = h.fake.deliveries.get('d1');
-    if (delivery) delivery.stage = 'InTransit';
-
-    const outcome = await runWorkflow(h.deps, message);
-
-    expect(outcome.status).toBe('Unchanged');
-    expect(h.fake.calls).toEqual(['PUT /deliveries/d1/reschedule']);
-    expect(h.fake.reserved()).toEqual({ packages: ['d1'], assignments: ['d1'] });
-  });
-
-  it('throws when the reschedule it names was never stored', async () => {
-    const { h, message } = await scheduled();
-
-    await expect(runWorkflow(h.deps, { ...message, requestId: 'missing' })).rejects.toThrow(
-      'no stored reschedule',
-    );
   });
 });
 
@@ -408,6 +393,16 @@ describe('cancel workflow', () => {
     expect(outcome.status).toBe('Unchanged');
     expect(h.fake.calls).toEqual(['DELETE /deliveries/d1']);
     expect(h.fake.reserved()).toEqual({ packages: ['d1'], assignments: ['d1'] });
+  });
+
+  it('ends without change when the Delivery service never created the delivery', async () => {
+    const { h, message } = await scheduled();
+    h.fake.deliveries.delete('d1');
+
+    const outcome = await runWorkflow(h.deps, message);
+
+    expect(outcome.status).toBe('Unchanged');
+    expect(h.fake.calls).toEqual(['DELETE /deliveries/d1']);
   });
 
   it('carries on when the drone has already picked up and cannot be released', async () => {

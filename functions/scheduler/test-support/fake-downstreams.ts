@@ -15,6 +15,14 @@ interface Fault {
   pattern: RegExp;
   status: number;
   remaining: number;
+  /** The call takes effect, but its answer never comes: the caller's timeout gives up on it. */
+  applyThenHang?: boolean;
+}
+
+/** What the Drone service's `422 no-drone-available` says about waiting (docs/internals.md). */
+export interface NoDroneExtensions {
+  retryAt?: string;
+  latestDeparture?: string;
 }
 
 const WEIGHT_LIMITS: Record<string, number> = { Small: 2, Medium: 5, Large: 10 };
@@ -29,7 +37,12 @@ export class FakeDownstreams {
   readonly deliveries = new Map<string, Json & { stage: string; accountId: string }>();
   readonly calls: string[] = [];
   readonly bodies: { call: string; body: unknown }[] = [];
-  readonly events: { detailType: string; deliveryId: string; reason?: unknown }[] = [];
+  readonly events: { detailType: string; deliveryId: string; reason?: unknown; change?: unknown }[] = [];
+  /**
+   * While set, every drone is booked for the windows asked: an assignment other than the booking a
+   * delivery already holds is refused with 422 and these members (the old booking is kept).
+   */
+  fleetBooked: NoDroneExtensions | undefined;
   private readonly faults: Fault[] = [];
 
   /** An active account, one capable drone: a delivery of up to 5 kg can be scheduled. */
@@ -43,6 +56,14 @@ export class FakeDownstreams {
   /** The next `times` calls matching method and path answer `status` (0: a network failure). */
   failNext(method: string, pattern: RegExp, status: number, times = 1): void {
     this.faults.push({ method, pattern, status, remaining: times });
+  }
+
+  /**
+   * The next `times` calls matching method and path take effect, but their answer never comes, as
+   * when the callee is slow and the caller's timeout gives up on it.
+   */
+  hangAfterApplying(method: string, pattern: RegExp, times = 1): void {
+    this.faults.push({ method, pattern, status: 200, remaining: times, applyThenHang: true });
   }
 
   /** Calls received, as `METHOD /path` (query string dropped). */
@@ -72,6 +93,10 @@ export class FakeDownstreams {
     );
     if (fault) {
       fault.remaining -= 1;
+      if (fault.applyThenHang) {
+        this.route(method, url, body ?? {});
+        return new Promise<Response>(() => {});
+      }
       if (fault.status === 0) throw new TypeError('fetch failed: connection reset');
       return problem(fault.status, 'injected-fault');
     }
@@ -91,6 +116,8 @@ export class FakeDownstreams {
       if (method === 'PUT' && parts.length === 2) return this.createDelivery(a, body);
       if (method === 'PUT' && b === 'schedule') return this.schedule(a, body);
       if (method === 'PUT' && b === 'reschedule') return this.reschedule(a, body);
+      if (method === 'PUT' && b === 'reschedule-rejection') return this.rejectReschedule(a, body);
+      if (method === 'PUT' && b === 'waiting') return this.markWaiting(a, body);
       if (method === 'PUT' && b === 'failure') return this.fail(a, body);
       if (method === 'DELETE' && parts.length === 2)
         return this.cancelDelivery(a, url.searchParams.get('reason'));
@@ -127,6 +154,9 @@ export class FakeDownstreams {
   private assign(deliveryId: string, body: Json): Response {
     const current = this.drones.find((drone) => drone.deliveryId === deliveryId);
     if (current?.inFlight) return problem(409, 'drone-in-flight');
+    const booked = this.assignments.get(deliveryId);
+    if (booked && JSON.stringify(booked.request) === JSON.stringify(body)) return ok(withoutRequest(booked));
+    if (this.fleetBooked) return problem(422, 'no-drone-available', { ...this.fleetBooked });
     const drone =
       current ??
       this.drones.find(
@@ -140,7 +170,7 @@ export class FakeDownstreams {
       pickupEta: String(body.pickupTime),
       deliveryEta: String(body.deadline),
     };
-    this.assignments.set(deliveryId, assignment);
+    this.assignments.set(deliveryId, { ...assignment, request: body });
     return ok(assignment);
   }
 
@@ -169,17 +199,54 @@ export class FakeDownstreams {
     const delivery = this.deliveries.get(deliveryId);
     if (!delivery) return problem(404, 'not-found');
     if (LOCKED_FOR_SCHEDULE.has(delivery.stage)) return problem(409, 'conflict');
+    // The first scheduling only: a Rescheduled delivery keeps its newer plan.
+    if (delivery.stage === 'Rescheduled') return ok(delivery);
     if (delivery.stage === 'Requested') this.events.push({ detailType: 'DeliveryCreated', deliveryId });
-    if (delivery.stage === 'Rescheduled') this.events.push({ detailType: 'DeliveryRescheduled', deliveryId });
     Object.assign(delivery, body, { stage: 'Scheduled' });
     return ok(delivery);
   }
 
+  /** The whole new plan and its drone at once; decided once per requestId (docs/internals.md). */
   private reschedule(deliveryId: string, body: Json): Response {
     const delivery = this.deliveries.get(deliveryId);
     if (!delivery) return problem(404, 'not-found');
+    const handled = (delivery.handledRequests ?? []) as unknown[];
+    if (handled.includes(body.requestId)) return ok(delivery);
     if (LOCKED_FOR_SCHEDULE.has(delivery.stage)) return problem(409, 'conflict');
-    Object.assign(delivery, body, { stage: 'Rescheduled' });
+    if (Date.parse(String(body.deadline)) <= Date.parse(String(body.pickupTime))) {
+      return problem(422, 'invalid-schedule');
+    }
+    const { requestId, ...plan } = body;
+    const first = delivery.stage === 'Requested';
+    Object.assign(delivery, plan, {
+      stage: first ? 'Scheduled' : 'Rescheduled',
+      handledRequests: [...handled, requestId],
+    });
+    this.events.push({ detailType: first ? 'DeliveryCreated' : 'DeliveryRescheduled', deliveryId });
+    return ok(delivery);
+  }
+
+  /** The delivery stays exactly as it is; DeliveryRescheduleRejected once per requestId, in any stage. */
+  private rejectReschedule(deliveryId: string, body: Json): Response {
+    const delivery = this.deliveries.get(deliveryId);
+    if (!delivery) return problem(404, 'not-found');
+    const handled = (delivery.handledRequests ?? []) as unknown[];
+    if (handled.includes(body.requestId)) return ok(delivery);
+    delivery.handledRequests = [...handled, body.requestId];
+    this.events.push({
+      detailType: 'DeliveryRescheduleRejected',
+      deliveryId,
+      reason: body.reason,
+      change: body.change,
+    });
+    return ok(delivery);
+  }
+
+  private markWaiting(deliveryId: string, body: Json): Response {
+    const delivery = this.deliveries.get(deliveryId);
+    if (!delivery) return problem(404, 'not-found');
+    if (delivery.stage !== 'Requested') return problem(409, 'delivery-stage-conflict');
+    delivery.waiting = { for: body.for, until: body.until };
     return ok(delivery);
   }
 
@@ -210,14 +277,20 @@ function ok(body: unknown): Response {
   return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
 }
 
-function problem(status: number, slug: string): Response {
+function problem(status: number, slug: string, extensions: Json = {}): Response {
   return new Response(
     JSON.stringify({
       type: `https://drone-delivery.dev/problems/${slug}`,
       title: slug,
       status,
       detail: slug,
+      ...extensions,
     }),
     { status, headers: { 'content-type': 'application/problem+json' } },
   );
+}
+
+function withoutRequest(assignment: Json): Json {
+  const { request: _request, ...rest } = assignment;
+  return rest;
 }

@@ -2,10 +2,12 @@ import type { RequestMessage } from '../core/messages.ts';
 import { createDownstreamSet, createSchedulerServices, type DownstreamSet } from '../core/services.ts';
 import { type CallerResilience, SCHEDULER_RESILIENCE } from '../core/settings.ts';
 import type { RequestRecord } from '../core/store.ts';
+import { firstSweepAt } from '../core/sweeper.ts';
 import type { WorkflowDeps } from '../core/workflow.ts';
 import type { ScheduleDeliveryRequest } from '../schemas.ts';
 import { FakeDownstreams } from './fake-downstreams.ts';
 import { MemoryStore } from './memory-store.ts';
+import { WaitQueueModel } from './wait-queue.ts';
 
 // Wiring for core-logic tests: the real service clients, breakers and retries over fake services.
 
@@ -36,14 +38,22 @@ export interface Harness {
   fake: FakeDownstreams;
   store: MemoryStore;
   downstreams: DownstreamSet;
+  /** Where a schedule waiting for a drone goes. */
+  waits: WaitQueueModel;
   deps: WorkflowDeps;
-  /** Stores a schedule request as the ingest would, and the Delivery record it creates; returns its message. */
+  /** Stores a schedule request as the ingest would (unstarted); returns its message. */
   ingest(deliveryId: string, request?: ScheduleDeliveryRequest): Promise<RequestMessage>;
 }
 
 /** Fake services, an in-memory store, and workflow dependencies over them. */
 export function harness(
-  options: { fake?: FakeDownstreams; resilience?: CallerResilience; remainingTimeMs?: () => number } = {},
+  options: {
+    fake?: FakeDownstreams;
+    resilience?: CallerResilience;
+    remainingTimeMs?: () => number;
+    now?: () => Date;
+    random?: () => number;
+  } = {},
 ): Harness {
   const fake = options.fake ?? FakeDownstreams.standard(ACCOUNT);
   const store = new MemoryStore();
@@ -55,11 +65,19 @@ export function harness(
     fetch: fake.fetch,
   });
   const services = createSchedulerServices(downstreams, options.remainingTimeMs ?? (() => 60_000));
+  const waits = new WaitQueueModel();
   return {
     fake,
     store,
     downstreams,
-    deps: { store, services, now: () => NOW },
+    waits,
+    deps: {
+      store,
+      services,
+      now: options.now ?? (() => NOW),
+      waits,
+      ...(options.random ? { random: options.random } : {}),
+    },
     async ingest(deliveryId, request = scheduleRequest()) {
       const record: RequestRecord = {
         deliveryId,
@@ -68,9 +86,10 @@ export function harness(
         request,
         createdAt: NOW.toISOString(),
         updatedAt: NOW.toISOString(),
+        correlationId: `corr-${deliveryId}`,
+        sweepAt: firstSweepAt(NOW),
       };
       await store.putRequest(record);
-      fake.deliveries.set(deliveryId, { deliveryId, accountId: ACCOUNT, stage: 'Requested' });
       return {
         deliveryId,
         operation: 'schedule',

@@ -145,6 +145,8 @@ export class FakeHost implements LambdaHost {
   getFaults(): FunctionFault[] {
     return this.faults.map((fault) => ({ ...fault }));
   }
+  // The fake queues no asynchronous invocation, so it has none to resume.
+  start(): void {}
   async stop(): Promise<void> {}
 }
 

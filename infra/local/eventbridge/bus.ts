@@ -1,7 +1,13 @@
 // The local EventBridge: the buses, rules and archives a resolved template declares, event routing to
 // SQS and Lambda targets with AWS's retry policy and dead-letter queues, scheduled rules, archive and
 // replay, and a delivery history that tools can observe.
+//
+// An accepted event is a promise: each target delivery it starts is written to a journal under the
+// state folder before PutEvents answers, with its attempts and next retry as they happen, and a
+// start resumes what the last run left (docs/architecture.md, "the local cloud").
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { type Journal, JournalFileError, openJournal } from '../durability/journal.ts';
 import type { CallerIdentity, LambdaInvoker, LocalLogger, QueueSender, ResolvedStack } from '../model.ts';
 import { ArchiveLog } from './archive.ts';
 import { isAllowed } from './iam.ts';
@@ -194,7 +200,7 @@ export interface LocalEventBridgeOptions {
   lambda: LambdaInvoker;
   queues: QueueSender;
   log: LocalLogger;
-  /** Folder of the archives' JSON-lines files. */
+  /** Folder of the archives' JSON-lines files and of the journal of pending target deliveries. */
   stateDir: string;
   /** First retry delay; later ones double (with jitter) up to a minute. Default 1000 ms. */
   retryBaseDelayMs?: number;
@@ -214,6 +220,42 @@ interface AttemptFailure {
   code: string;
   message: string;
   retryable: boolean;
+}
+
+/** A target delivery not yet finished, as the journal keeps it. */
+interface PendingDelivery {
+  event: EventEnvelope;
+  eventBusName: string;
+  ruleName: string;
+  targetId: string;
+  receivedAt: string;
+  /** Attempts begun. */
+  attempts: number;
+  /** When the next attempt is due (epoch ms), while waiting after a failed one. */
+  retryAt?: number;
+  lastFailure?: { code: string; message: string };
+}
+
+// An attempt under way when the local cloud stopped has an unknown outcome: it counts as failed (as a
+// crashed attempt does on AWS) and the retry policy decides what follows.
+const INTERRUPTED: AttemptFailure = {
+  code: 'SDK_CLIENT_ERROR',
+  message: 'The local cloud stopped during this attempt',
+  retryable: true,
+};
+
+function isPendingDelivery(value: unknown): value is PendingDelivery {
+  if (!isRecord(value)) return false;
+  return (
+    isRecord(value.event) &&
+    typeof value.event.id === 'string' &&
+    typeof value.eventBusName === 'string' &&
+    typeof value.ruleName === 'string' &&
+    typeof value.targetId === 'string' &&
+    typeof value.receivedAt === 'string' &&
+    typeof value.attempts === 'number' &&
+    (value.retryAt === undefined || typeof value.retryAt === 'number')
+  );
 }
 
 /** Formats a time as AWS writes an event's `time`: ISO 8601 to the second, `Z`. */
@@ -265,12 +307,29 @@ export class LocalEventBridge {
   private stopping = false;
   private readonly now: () => Date;
   private readonly retryBaseDelayMs: number;
+  private readonly pending: Journal;
+  // What the last run left undone, resumed by the first start().
+  private toResume: { id: string; delivery: PendingDelivery }[];
 
   constructor(private readonly options: LocalEventBridgeOptions) {
     this.region = options.stack.region;
     this.accountId = options.stack.accountId;
     this.now = options.now ?? (() => new Date());
     this.retryBaseDelayMs = options.retryBaseDelayMs ?? 1000;
+    const journalPath = path.join(options.stateDir, 'pending-deliveries');
+    this.pending = openJournal({
+      path: journalPath,
+      describes: 'pending EventBridge target deliveries',
+      log: options.log,
+    });
+    this.toResume = [...this.pending.restored].map(([id, delivery]) => {
+      if (!isPendingDelivery(delivery)) {
+        throw new JournalFileError(
+          `${journalPath}: the pending delivery ${id} is malformed; delete the journal (or the whole state folder) to start without it`,
+        );
+      }
+      return { id, delivery };
+    });
     this.busesByName.set('default', { name: 'default', arn: this.busArn('default') });
     const resources = [...options.stack.resources.values()];
     for (const resource of resources) {
@@ -468,6 +527,15 @@ export class LocalEventBridge {
       authorize(caller, 'PutEvents', this.busArnFor(busName));
     }
     const results = entries.map((entry) => this.acceptEntry(entry));
+    try {
+      await this.pending.commit();
+    } catch (error) {
+      throw new EventBridgeApiError(
+        'InternalException',
+        `The local EventBridge could not save the events: ${(error as Error).message}`,
+        500,
+      );
+    }
     return {
       FailedEntryCount: results.filter((result) => result.ErrorCode !== undefined).length,
       Entries: results,
@@ -587,8 +655,76 @@ export class LocalEventBridge {
           retries: 0,
         };
         record.targets.push(history);
-        this.track(this.deliver(rule, target, event, receivedAt, history));
+        const id = randomUUID();
+        const delivery: PendingDelivery = {
+          event,
+          eventBusName: rule.eventBusName,
+          ruleName: rule.name,
+          targetId: target.Id,
+          receivedAt: receivedAt.toISOString(),
+          attempts: 0,
+        };
+        this.pending.set(id, delivery);
+        this.track(this.deliver(rule, target, history, id, delivery));
       }
+    }
+  }
+
+  // Resumes the deliveries the last run left, each where it was; those whose rule or target the
+  // template no longer has are dropped with a log line.
+  private resumePending(): void {
+    const resumed = new Map<string, EventHistory>();
+    for (const { id, delivery } of this.toResume.splice(0)) {
+      const rule = this.rulesList.find(
+        (candidate) =>
+          candidate.name === delivery.ruleName && candidate.eventBusName === delivery.eventBusName,
+      );
+      const target = rule?.targets.find((candidate) => candidate.Id === delivery.targetId);
+      if (!rule || !target) {
+        this.options.log.warn(
+          'eventbridge: pending delivery dropped: the template no longer has its target',
+          {
+            eventId: delivery.event.id,
+            ruleName: delivery.ruleName,
+            targetId: delivery.targetId,
+          },
+        );
+        this.pending.delete(id);
+        continue;
+      }
+      let record = resumed.get(delivery.event.id);
+      if (!record) {
+        record = {
+          eventId: delivery.event.id,
+          eventBusName: delivery.eventBusName,
+          receivedAt: delivery.receivedAt,
+          event: delivery.event,
+          matchedRules: [],
+          targets: [],
+        };
+        resumed.set(delivery.event.id, record);
+        this.remember(record);
+      }
+      if (!record.matchedRules.some((matched) => matched.arn === rule.arn)) {
+        record.matchedRules.push({ name: rule.name, arn: rule.arn });
+      }
+      const history: TargetHistory = {
+        ruleName: rule.name,
+        ruleArn: rule.arn,
+        targetId: target.Id,
+        targetArn: target.Arn,
+        status: 'pending',
+        attempts: delivery.attempts,
+        retries: Math.max(0, delivery.attempts - 1),
+      };
+      record.targets.push(history);
+      this.track(this.deliver(rule, target, history, id, delivery));
+    }
+    if (resumed.size > 0) {
+      this.options.log.info('eventbridge: pending deliveries resumed', {
+        events: resumed.size,
+        deliveries: [...resumed.values()].reduce((sum, record) => sum + record.targets.length, 0),
+      });
     }
   }
 
@@ -608,10 +744,12 @@ export class LocalEventBridge {
   private async deliver(
     rule: Rule,
     target: TargetConfig,
-    event: EventEnvelope,
-    receivedAt: Date,
     history: TargetHistory,
+    id: string,
+    delivery: PendingDelivery,
   ): Promise<void> {
+    const { event } = delivery;
+    const receivedAt = new Date(delivery.receivedAt);
     const maxRetries = target.RetryPolicy?.MaximumRetryAttempts ?? DEFAULT_MAX_RETRIES;
     const maxAgeMs = (target.RetryPolicy?.MaximumEventAgeInSeconds ?? DEFAULT_MAX_AGE_SECONDS) * 1000;
     const base = {
@@ -623,41 +761,64 @@ export class LocalEventBridge {
     };
     let failure: AttemptFailure | undefined;
     let exhausted = 'MaximumRetryAttempts';
+    // A delivery resumed after a restart waits out the retry it was waiting for, or counts the
+    // attempt the stop interrupted as failed.
+    let waitMs: number | undefined;
+    if (delivery.retryAt !== undefined) {
+      waitMs = Math.max(0, delivery.retryAt - this.now().getTime());
+      failure = { ...(delivery.lastFailure ?? INTERRUPTED), retryable: true };
+      history.errorCode = failure.code;
+      history.errorMessage = failure.message;
+    } else if (delivery.attempts > 0) {
+      failure = INTERRUPTED;
+    }
     for (;;) {
+      if (failure && waitMs === undefined) {
+        history.errorCode = failure.code;
+        history.errorMessage = failure.message;
+        if (!failure.retryable) {
+          exhausted = 'NonRetryableError';
+          break;
+        }
+        if (history.retries >= maxRetries) break;
+        waitMs = this.backoff(history.attempts);
+        if (this.now().getTime() + waitMs - receivedAt.getTime() > maxAgeMs) {
+          exhausted = 'MaximumEventAgeInSeconds';
+          break;
+        }
+        this.emit({
+          kind: 'target',
+          outcome: 'retrying',
+          retries: history.retries,
+          errorCode: failure.code,
+          errorMessage: failure.message,
+          ...base,
+        });
+        delivery.retryAt = this.now().getTime() + waitMs;
+        delivery.lastFailure = { code: failure.code, message: failure.message };
+        this.pending.set(id, delivery);
+      }
+      if (waitMs !== undefined) {
+        const slept = await this.sleep(waitMs);
+        waitMs = undefined;
+        // Stopping: the journal keeps the delivery for the next start.
+        if (!slept) return;
+      }
       history.attempts++;
       history.retries = history.attempts - 1;
+      delivery.attempts = history.attempts;
+      delete delivery.retryAt;
+      this.pending.set(id, delivery);
       failure = await this.attempt(rule, target, event, receivedAt);
       if (!failure) {
         history.status = 'delivered';
+        this.pending.delete(id);
         this.emit({ kind: 'target', outcome: 'delivered', retries: history.retries, ...base });
         return;
       }
-      history.errorCode = failure.code;
-      history.errorMessage = failure.message;
-      if (!failure.retryable) {
-        exhausted = 'NonRetryableError';
-        break;
-      }
-      if (history.retries >= maxRetries) break;
-      const delayMs = this.backoff(history.attempts);
-      if (this.now().getTime() + delayMs - receivedAt.getTime() > maxAgeMs) {
-        exhausted = 'MaximumEventAgeInSeconds';
-        break;
-      }
-      this.emit({
-        kind: 'target',
-        outcome: 'retrying',
-        retries: history.retries,
-        errorCode: failure.code,
-        errorMessage: failure.message,
-        ...base,
-      });
-      if (!(await this.sleep(delayMs))) {
-        exhausted = 'LocalCloudStopped';
-        break;
-      }
     }
-    await this.deadLetter(rule, target, event, history, failure, exhausted, base);
+    await this.deadLetter(rule, target, event, history, failure ?? INTERRUPTED, exhausted, base);
+    this.pending.delete(id);
   }
 
   private async deadLetter(
@@ -808,6 +969,7 @@ export class LocalEventBridge {
     if (this.running) return;
     this.running = true;
     this.stopping = false;
+    this.resumePending();
     for (const rule of this.rulesList) {
       if (rule.state !== 'ENABLED' || !rule.schedule) continue;
       const schedule = rule.schedule;
@@ -851,7 +1013,7 @@ export class LocalEventBridge {
     this.dispatch(event, rule.eventBusName, [rule]);
   }
 
-  /** Stops schedules, abandons pending retry backoffs, and waits for deliveries under way. */
+  /** Stops schedules, leaves pending retries to the next start, and waits for deliveries under way. */
   async stop(): Promise<void> {
     this.running = false;
     this.stopping = true;
@@ -859,6 +1021,7 @@ export class LocalEventBridge {
     this.timers.clear();
     for (const wake of [...this.sleeping]) wake();
     await this.settled();
+    await this.pending.close();
   }
 
   /** Starts replaying an archive's events to its bus (StartReplay); the replay runs in the background. */

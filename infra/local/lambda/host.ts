@@ -1,12 +1,17 @@
 // The local Lambda service: runs each AWS::Lambda::Function of a resolved stack in execution
 // environments (one worker thread each), with AWS Lambda's environment, context, timeout,
 // concurrency, asynchronous retries and destinations.
+//
+// An accepted asynchronous invocation is a promise, as on AWS where Lambda queues it: it is written
+// to a journal before `invoke` answers, with its attempts and next retry as they happen, and
+// start() resumes what the last run left (docs/architecture.md, "the local cloud").
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
+import { JournalFileError, openJournal } from '../durability/journal.ts';
 import type {
   InvokeOptions,
   InvokeResult,
@@ -73,6 +78,11 @@ export interface LambdaHostOptions {
   queueSender?: QueueSender;
   /** Where the functions' output is echoed, each line prefixed with `[FunctionName]` (default stderr). */
   output?: NodeJS.WritableStream;
+  /**
+   * Base path of the journal of pending asynchronous invocations (the local cloud gives
+   * `<stateDir>/lambda/async-invocations`); without it they live in memory only.
+   */
+  journalPath?: string;
 }
 
 /** The local Lambda service. */
@@ -80,9 +90,44 @@ export interface LambdaHost extends LambdaInvoker {
   functions(): LambdaFunctionInfo[];
   setFaults(faults: FunctionFault[]): void;
   getFaults(): FunctionFault[];
-  /** Terminates every environment; pending asynchronous retries are dropped. */
+  /** Resumes the asynchronous invocations the last run left; call once the rest of the cloud is up. */
+  start(): void;
+  /** Terminates every environment; pending asynchronous invocations are kept for the next start. */
   stop(): Promise<void>;
 }
+
+/** An asynchronous invocation not yet finished, as the journal keeps it (keyed by request id). */
+interface PendingInvocation {
+  functionName: string;
+  requestId: string;
+  event: unknown;
+  receivedAt: number;
+  /** Attempts begun. */
+  attempts: number;
+  /** When the next attempt is due (epoch ms), while waiting after a failed one. */
+  retryAt?: number;
+}
+
+function isPendingInvocation(value: unknown): value is PendingInvocation {
+  if (typeof value !== 'object' || value === null) return false;
+  const pending = value as Partial<PendingInvocation>;
+  return (
+    typeof pending.functionName === 'string' &&
+    typeof pending.requestId === 'string' &&
+    'event' in pending &&
+    typeof pending.receivedAt === 'number' &&
+    typeof pending.attempts === 'number' &&
+    (pending.retryAt === undefined || typeof pending.retryAt === 'number')
+  );
+}
+
+// An attempt under way when the local cloud stopped counts as failed, as an environment that crashed
+// does on AWS; the function's retry settings decide what follows.
+const INTERRUPTED = {
+  ok: false as const,
+  errorType: 'Runtime.ExitError',
+  errorMessage: 'The local cloud stopped during the invocation',
+};
 
 interface AsyncInvokeConfig {
   maximumRetryAttempts: number;
@@ -156,6 +201,19 @@ export function createLambdaHost(options: LambdaHostOptions): LambdaHost {
   const backgroundJobs = new Set<Promise<void>>();
   let faults: FunctionFault[] = [];
   mkdirSync(options.logDir, { recursive: true });
+  const journal = openJournal({
+    describes: 'pending asynchronous Lambda invocations',
+    log,
+    ...(options.journalPath ? { path: options.journalPath } : {}),
+  });
+  const toResume = [...journal.restored].map(([id, pending]) => {
+    if (!isPendingInvocation(pending)) {
+      throw new JournalFileError(
+        `${options.journalPath}: the pending invocation ${id} is malformed; delete the journal (or the whole state folder) to start without it`,
+      );
+    }
+    return { id, pending };
+  });
 
   const functions = new Map<string, FunctionState>();
   const byRef = new Map<string, FunctionState>();
@@ -595,46 +653,77 @@ export function createLambdaHost(options: LambdaHostOptions): LambdaHost {
     }
   }
 
-  // Lambda's internal queue for `Event` invocations: the same request id across attempts.
-  async function runAsync(fn: FunctionState, event: unknown, eventJson: string): Promise<void> {
-    const requestId = randomUUID();
-    const receivedAt = Date.now();
+  // Lambda's internal queue for `Event` invocations: the same request id across attempts, each attempt
+  // and retry time written to the journal (lazily: losing one repeats an attempt).
+  async function runAsync(fn: FunctionState, id: string, pending: PendingInvocation): Promise<void> {
+    const { requestId, receivedAt, event } = pending;
+    const eventJson = JSON.stringify(event ?? null);
     const { maximumRetryAttempts, maximumEventAgeSeconds, onSuccess } = fn.asyncConfig;
-    for (let attempt = 1; ; attempt++) {
+    let failed: (InvokeResult & { ok: false }) | undefined;
+    // Resumed after a restart: wait out the retry it was waiting for, or count the interrupted attempt.
+    let waitMs: number | undefined;
+    if (pending.retryAt !== undefined) waitMs = Math.max(0, pending.retryAt - Date.now());
+    else if (pending.attempts > 0) failed = INTERRUPTED;
+    for (;;) {
+      if (failed && waitMs === undefined) {
+        if (pending.attempts > maximumRetryAttempts) {
+          await onAsyncFailure(fn, requestId, event, 'RetriesExhausted', pending.attempts, failed);
+          journal.delete(id);
+          return;
+        }
+        const delay = retryDelays[Math.min(pending.attempts - 1, retryDelays.length - 1)] ?? 0;
+        if (Date.now() + delay - receivedAt > maximumEventAgeSeconds * 1000) {
+          await onAsyncFailure(fn, requestId, event, 'EventAgeExceeded', pending.attempts, failed);
+          journal.delete(id);
+          return;
+        }
+        log.warn('asynchronous invocation failed; retrying', {
+          function: fn.name,
+          requestId,
+          attempt: pending.attempts,
+          delayMs: delay,
+          errorType: failed.errorType,
+        });
+        pending.retryAt = Date.now() + delay;
+        journal.set(id, pending);
+        waitMs = delay;
+      }
+      if (waitMs !== undefined) {
+        try {
+          await sleep(waitMs, undefined, { signal: stopController.signal });
+        } catch {
+          // Stopping: the journal keeps the invocation for the next start.
+          return;
+        }
+        waitMs = undefined;
+      }
+      pending.attempts++;
+      delete pending.retryAt;
+      journal.set(id, pending);
       const result = await runOnce(fn, eventJson, requestId);
-      if (stopController.signal.aborted) return;
       if (result.ok) {
         if (onSuccess) {
           await sendToQueue(
             fn,
             onSuccess,
-            destinationRecord(fn, requestId, event, 'Success', attempt, result),
+            destinationRecord(fn, requestId, event, 'Success', pending.attempts, result),
           );
         }
+        journal.delete(id);
         return;
       }
-      if (attempt > maximumRetryAttempts) {
-        await onAsyncFailure(fn, requestId, event, 'RetriesExhausted', attempt, result);
-        return;
-      }
-      const delay = retryDelays[Math.min(attempt - 1, retryDelays.length - 1)] ?? 0;
-      if (Date.now() + delay - receivedAt > maximumEventAgeSeconds * 1000) {
-        await onAsyncFailure(fn, requestId, event, 'EventAgeExceeded', attempt, result);
-        return;
-      }
-      log.warn('asynchronous invocation failed; retrying', {
-        function: fn.name,
-        requestId,
-        attempt,
-        delayMs: delay,
-        errorType: result.errorType,
-      });
-      try {
-        await sleep(delay, undefined, { signal: stopController.signal });
-      } catch {
-        return;
-      }
+      // Cut off by the stop: the next start counts this attempt as interrupted.
+      if (stopController.signal.aborted) return;
+      failed = result;
     }
+  }
+
+  function startAsync(fn: FunctionState, id: string, pending: PendingInvocation): void {
+    const job = runAsync(fn, id, pending).catch((error: unknown) =>
+      log.error('asynchronous invocation crashed', { function: fn.name, error: String(error) }),
+    );
+    backgroundJobs.add(job);
+    void job.finally(() => backgroundJobs.delete(job));
   }
 
   async function invoke(
@@ -652,11 +741,27 @@ export function createLambdaHost(options: LambdaHostOptions): LambdaHost {
     }
     const eventJson = JSON.stringify(event ?? null);
     if (invokeOptions?.invocationType === 'Event') {
-      const job = runAsync(fn, JSON.parse(eventJson), eventJson).catch((error: unknown) =>
-        log.error('asynchronous invocation crashed', { function: fn.name, error: String(error) }),
-      );
-      backgroundJobs.add(job);
-      void job.finally(() => backgroundJobs.delete(job));
+      const requestId = randomUUID();
+      const pending: PendingInvocation = {
+        functionName: fn.name,
+        requestId,
+        event: JSON.parse(eventJson),
+        receivedAt: Date.now(),
+        attempts: 0,
+      };
+      journal.set(requestId, pending);
+      // The caller's success answer promises the invocation: it is on disk first.
+      try {
+        await journal.commit();
+      } catch (error) {
+        journal.delete(requestId);
+        return {
+          ok: false,
+          errorType: 'ServiceException',
+          errorMessage: `The local Lambda service could not queue the invocation: ${(error as Error).message}`,
+        };
+      }
+      startAsync(fn, requestId, pending);
       return { ok: true, payload: undefined };
     }
     return runOnce(fn, eventJson, randomUUID());
@@ -683,6 +788,25 @@ export function createLambdaHost(options: LambdaHostOptions): LambdaHost {
       log.info('faults set', { faults });
     },
     getFaults: () => faults.map((fault) => ({ ...fault })),
+    start() {
+      for (const { id, pending } of toResume.splice(0)) {
+        const fn = findFunction(pending.functionName);
+        if (!fn) {
+          log.warn('pending asynchronous invocation dropped: the template no longer has its function', {
+            function: pending.functionName,
+            requestId: pending.requestId,
+          });
+          journal.delete(id);
+          continue;
+        }
+        log.info('asynchronous invocation resumed', {
+          function: fn.name,
+          requestId: pending.requestId,
+          attempts: pending.attempts,
+        });
+        startAsync(fn, id, pending);
+      }
+    },
     async stop() {
       stopController.abort();
       const stopped = new Error('The local Lambda service stopped');
@@ -692,6 +816,7 @@ export function createLambdaHost(options: LambdaHostOptions): LambdaHost {
         for (const env of fn.live) exits.push(env.worker.terminate());
       }
       await Promise.allSettled([...exits, ...backgroundJobs]);
+      await journal.close();
       await Promise.all(
         [...functions.values()].map((fn) => new Promise<void>((resolve) => fn.logFile.end(() => resolve()))),
       );

@@ -7,12 +7,12 @@
 // client, through the edge or directly on this endpoint, sees only the local cloud's URLs.
 // It also answers the DLQ redrive actions fauxqs lacks (ListDeadLetterSourceQueues,
 // StartMessageMoveTask, ListMessageMoveTasks), so `aws sqs start-message-move-task` works here.
+// Its queues' messages are journaled under the state folder and restored on start (durable-queues.ts).
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { buildApp } from 'fauxqs';
-// fauxqs's queue class is not part of its public exports; the dead-letter fix below needs it.
-import { SqsQueue } from '../../../node_modules/fauxqs/dist/sqs/sqsStore.js';
 import type { LocalLogger, QueueSender, ResolvedResource } from '../model.ts';
+import { createDurableQueues } from './durable-queues.ts';
 
 const ACCOUNT_ID = '000000000000';
 const REGION = 'us-east-1';
@@ -21,19 +21,8 @@ const INTERNAL_HOST = 'localhost';
 const INTERNAL_PREFIX = `http://sqs.${REGION}.${INTERNAL_HOST}/`;
 const JSON_CONTENT_TYPE = 'application/x-amz-json-1.0';
 
-// On AWS a message moved to a dead-letter queue starts there with a fresh receive count; fauxqs moves
-// it with the count it had, so a dead-letter queue with a redrive policy of its own passed every
-// dead letter straight on at its first receive, before any consumer saw it (found by the chaos
-// suite: no request ever reached the scheduler's supervisor). A sent message always has a count of
-// 0, so a count above 0 on the way in means a move.
-const enqueueAsIs = SqsQueue.prototype.enqueue;
-SqsQueue.prototype.enqueue = function enqueueDeadLetterAfresh(this: SqsQueue, message) {
-  if (message.approximateReceiveCount > 0) {
-    message.approximateReceiveCount = 0;
-    message.approximateFirstReceiveTimestamp = undefined;
-  }
-  return enqueueAsIs.call(this, message);
-};
+// Actions answered only once their change is on disk: a sent message is a promise to the sender.
+const DURABLE_ACTIONS = new Set(['SendMessage', 'SendMessageBatch']);
 
 /** An SQS error answer (`QueueDoesNotExist`, `InvalidParameterValue`, ...). */
 export class SqsCallError extends Error {
@@ -93,6 +82,11 @@ export interface StartLocalSqsOptions {
   /** The template's resources; its `AWS::SQS::Queue` resources are created. */
   resources: Iterable<ResolvedResource>;
   log: LocalLogger;
+  /**
+   * Base path of the journal that keeps the queues' messages across restarts (the local cloud gives
+   * `<stateDir>/sqs/queues`); without it they live in memory only.
+   */
+  journalPath?: string;
 }
 
 const QUEUE_URL = /^https?:\/\/[^/]+\/(\d{12})\/([^/?#]+)\/?$/;
@@ -168,7 +162,11 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 /** Starts the embedded SQS emulator, creates the template's queues, and listens on 127.0.0.1. */
 export async function startLocalSqs(options: StartLocalSqsOptions): Promise<LocalSqs> {
   const edgeUrl = options.edgeUrl.replace(/\/$/, '');
-  const app = buildApp({ logger: false, host: INTERNAL_HOST, defaultRegion: REGION });
+  const durable = createDurableQueues({
+    log: options.log,
+    ...(options.journalPath ? { path: options.journalPath } : {}),
+  });
+  const app = buildApp({ logger: false, host: INTERNAL_HOST, defaultRegion: REGION, stores: durable.stores });
 
   app.addHook('onRequest', async (request) => {
     const headers = request.raw.headers;
@@ -195,6 +193,22 @@ export async function startLocalSqs(options: StartLocalSqsOptions): Promise<Loca
       }
     }
     if (typeof body.QueueUrl === 'string') body.QueueUrl = toInternalQueueUrl(body.QueueUrl);
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (!durable.durable || reply.statusCode >= 300) return payload;
+    const target = request.headers['x-amz-target'];
+    if (typeof target !== 'string' || !DURABLE_ACTIONS.has(target.replace('AmazonSQS.', ''))) return payload;
+    try {
+      await durable.commit();
+      return payload;
+    } catch (error) {
+      options.log.error('sqs: could not save a sent message', { error: (error as Error).message });
+      reply.status(500);
+      return JSON.stringify({
+        __type: 'com.amazonaws.sqs#InternalError',
+        message: `The local SQS could not save the message: ${(error as Error).message}`,
+      });
+    }
   });
   app.addHook('onSend', async (_request, _reply, payload) =>
     typeof payload === 'string' && payload.includes(INTERNAL_PREFIX) ? toEdgeUrls(payload, edgeUrl) : payload,
@@ -374,6 +388,7 @@ export async function startLocalSqs(options: StartLocalSqsOptions): Promise<Loca
       });
       urlsByArn.set(arn, created.QueueUrl);
     }
+    durable.restore();
   } catch (error) {
     await app.close();
     throw error;
@@ -408,6 +423,7 @@ export async function startLocalSqs(options: StartLocalSqsOptions): Promise<Loca
     handle,
     stop: async () => {
       await app.close();
+      await durable.close();
     },
   };
 }

@@ -1,0 +1,110 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { App, Stack } from 'aws-cdk-lib';
+import { Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BUNDLE_FILE, discardPrebundles, handlerCode, prebundleHandlers } from './bundling.ts';
+
+let project: string;
+let entries: string[];
+
+async function write(file: string, content: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, content);
+}
+
+// Two handlers that share a module, as the app's do.
+beforeEach(async () => {
+  project = await mkdtemp(path.join(tmpdir(), 'bundling-'));
+  await write(path.join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true } }));
+  await write(
+    path.join(project, 'shared', 'greet.ts'),
+    "export const greet = (name: string): string => 'hello ' + name;",
+  );
+  await write(
+    path.join(project, 'functions', 'a.ts'),
+    "import { greet } from '../shared/greet.ts';\nexport const handler = async () => greet('a');",
+  );
+  await write(
+    path.join(project, 'functions', 'b.ts'),
+    "import { greet } from '../shared/greet.ts';\nexport const handler = async () => ({ b: greet('b'), req: typeof require });",
+  );
+  entries = ['a', 'b'].map((name) => path.join(project, 'functions', `${name}.ts`));
+});
+
+afterEach(async () => {
+  discardPrebundles();
+  await rm(project, { recursive: true, force: true });
+});
+
+// Synthesizes one function per entry into `outdir` and returns each function's asset folder.
+function synthesize(outdir: string): string[] {
+  const app = new App({ outdir });
+  const stack = new Stack(app, 'Bundles');
+  for (const [index, entry] of entries.entries()) {
+    new LambdaFunction(stack, `Fn${index}`, {
+      code: handlerCode(entry, project),
+      handler: 'index.handler',
+      runtime: Runtime.NODEJS_24_X,
+    });
+  }
+  const template = app.synth().getStackByName('Bundles').template as {
+    Resources: Record<string, { Type: string; Properties: { Code: { S3Key: string } } }>;
+  };
+  return Object.values(template.Resources)
+    .filter((resource) => resource.Type === 'AWS::Lambda::Function')
+    .map((resource) => `asset.${resource.Properties.Code.S3Key.replace(/\.zip$/, '')}`);
+}
+
+describe('handler bundles', () => {
+  it('are the same bytes, and so the same assets, whether prebundled together or bundled one by one', async () => {
+    const alone = synthesize(path.join(project, 'out-alone'));
+
+    const together = path.join(project, 'out-together');
+    await prebundleHandlers(entries, together, project);
+    const prebundled = synthesize(together);
+
+    expect(prebundled).toEqual(alone);
+    expect(new Set(alone).size).toBe(2);
+    for (const asset of alone) {
+      const [first, second] = await Promise.all(
+        [path.join(project, 'out-alone', asset), path.join(together, asset)].map((dir) =>
+          readFile(path.join(dir, BUNDLE_FILE)),
+        ),
+      );
+      expect(first!.equals(second!)).toBe(true);
+    }
+  });
+
+  it('leave no prebundled copy behind once their functions took them', async () => {
+    const outdir = path.join(project, 'out');
+    await prebundleHandlers(entries, outdir, project);
+
+    synthesize(outdir);
+
+    expect((await readdir(outdir)).filter((name) => name.startsWith('prebundle.'))).toEqual([]);
+  });
+
+  it('are ES modules with a linked source map, whose handler runs and can require()', async () => {
+    const outdir = path.join(project, 'out');
+    const [, assetOfB] = synthesize(outdir);
+    const bundle = path.join(outdir, assetOfB!, BUNDLE_FILE);
+
+    const module = (await import(pathToFileURL(bundle).href)) as { handler: () => Promise<unknown> };
+
+    expect(await module.handler()).toEqual({ b: 'hello b', req: 'function' });
+    expect(await readdir(path.join(outdir, assetOfB!))).toEqual([BUNDLE_FILE, `${BUNDLE_FILE}.map`]);
+    expect(await readFile(bundle, 'utf8')).toContain(`//# sourceMappingURL=${BUNDLE_FILE}.map`);
+  });
+
+  it('removes prebundled copies nobody took', async () => {
+    const outdir = path.join(project, 'out');
+    await prebundleHandlers(entries, outdir, project);
+
+    discardPrebundles();
+
+    expect(await readdir(outdir)).toEqual([]);
+  });
+});
