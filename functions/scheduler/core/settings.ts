@@ -49,10 +49,10 @@ export const SCHEDULER_RESILIENCE = {
     maxVisibilitySeconds: 60,
   },
   /**
-   * A schedule with no drone free for its window waits on the `delivery-waits` queue (docs/
-   * architecture.md §5 4a) and tries again after a full-jitter delay: uniform in
-   * [min, min(cap, base·2^(wait−1))] seconds, and never past the latest departure that still meets
-   * its deadline.
+   * A schedule with no drone free for its window waits on the `delivery-waits` queue
+   * (docs/architecture.md §5 4a) and tries again after a full-jitter delay: uniform in
+   * [min, min(cap, base·2^(wait−1))] seconds, and never past the latest departure that still
+   * meets its deadline.
    */
   waiting: {
     // A booking given up (a cancel, a failure, a reschedule) frees a drone at any moment: the first

@@ -242,6 +242,22 @@ describe('a reschedule that cannot be served', () => {
   });
 });
 
+describe('a reschedule refused in a way not foreseen', () => {
+  it('is told as invalid, and the delivery is kept as it is', async () => {
+    const h = await scheduled();
+    const message = await reschedule(h, LATER);
+    const before = snapshot(h);
+    h.fake.failNext('GET', /^\/deliveries\/d1$/, 403);
+
+    const outcome = await runWorkflow(h.deps, message);
+
+    expect(outcome).toEqual({ status: 'Rejected', reason: 'InvalidRequest' });
+    expect(h.fake.callsTo('DELETE', /./)).toEqual([]);
+    expect(snapshot(h).assignment).toEqual(before.assignment);
+    expect(h.fake.deliveries.get('d1')?.stage).toBe('Scheduled');
+  });
+});
+
 describe('a reschedule the delivery no longer allows', () => {
   it('ends without change when the delivery is already in flight', async () => {
     const h = await scheduled();

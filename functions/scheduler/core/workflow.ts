@@ -116,6 +116,12 @@ export async function runWorkflow(deps: WorkflowDeps, message: RequestMessage): 
   } catch (error) {
     const failure = nonTransientFailure(error);
     if (!failure) throw error;
+    if (message.operation === 'reschedule') {
+      // A refusal the reschedule did not foresee: told as such, and the delivery kept as it is.
+      const reschedule = await deps.store.getReschedule(message.deliveryId, message.requestId);
+      if (!reschedule) throw error;
+      return rejectReschedule(run, reschedule, 'InvalidRequest', failure.message);
+    }
     logger.warn('workflow failed for good; compensating', {
       deliveryId: message.deliveryId,
       operation: message.operation,
