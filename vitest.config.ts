@@ -26,6 +26,10 @@ export default defineConfig({
       REQUESTS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/delivery-requests.fifo',
       INTERNAL_API_URL: 'https://internal.execute-api.us-east-1.amazonaws.com',
       NOTIFICATION_SENDER: 'recording',
+      // CDK's CloudFormation validation is a 9 MB WebAssembly rule engine that takes about 6 s of CPU
+      // to start in every test process that synthesizes. infra/stack.test.ts turns it back on and
+      // holds the dev and prod templates to it; the other infra tests assert on the constructs.
+      CDK_VALIDATION: 'false',
     },
     coverage: {
       provider: 'v8',

@@ -6,10 +6,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { DELIVERY_EVENT_TYPES, DRONE_EVENT_TYPES, SOURCES } from '../events/catalog.ts';
 import { STAGE_EVENT_TYPES } from './services/scheduler.ts';
 import { createApp, type DroneDeliveryStack } from './stack.ts';
+
+// The dev and prod templates are held to CDK's CloudFormation validation here (the test
+// configuration turns it off elsewhere: vitest.config.ts).
+vi.stubEnv('CDK_VALIDATION', 'true');
 
 type Json = Record<string, unknown>;
 interface Resource {

@@ -15,7 +15,7 @@ export type ApiEvent = APIGatewayProxyEventV2 & {
 };
 export type ApiResult = APIGatewayProxyStructuredResultV2;
 
-/** The public API's body limit (ARCHITECTURE §3). */
+/** The public API's body limit (docs/architecture.md §3). */
 export const MAX_BODY_BYTES = 16 * 1024;
 
 /** Who is calling the public API: the token's user and the account it acts for. */

@@ -4,7 +4,7 @@ import { logger } from '../../shared/observability.ts';
 
 // Cognito pre token generation (V2) trigger: copies the user's immutable `custom:account_id`
 // attribute into the `account_id` claim of the access and ID tokens, which the public API's JWT
-// authorizer hands to the handlers (ARCHITECTURE §3). A user without the attribute gets no claim,
+// authorizer hands to the handlers (docs/architecture.md §3). A user without the attribute gets no claim,
 // and the API refuses such a token with 403.
 
 const ACCOUNT_ATTRIBUTE = 'custom:account_id';

@@ -5,7 +5,7 @@ import {
   DELIVERY_REQUEST_FIELDS,
   deadlineAfterPickup,
   LocationInput,
-} from '../scheduler/schemas.ts';
+} from '../../shared/contracts.ts';
 
 // Bodies of the Delivery service's internal routes (docs/internals.md, "Internal API bodies").
 // Fields the contract does not name are ignored rather than refused: the caller may grow additively.

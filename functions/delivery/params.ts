@@ -1,5 +1,5 @@
+import { DeliveryIdParam } from '../../shared/contracts.ts';
 import { type ApiEvent, validate } from '../../shared/http.ts';
-import { DeliveryIdParam } from '../scheduler/schemas.ts';
 
 /** The `{deliveryId}` path parameter, validated (400 otherwise). */
 export function deliveryIdOf(event: ApiEvent): string {

@@ -1,8 +1,8 @@
 import * as z from 'zod';
-import { ConfirmationRequired, LocationInput, PackageInput } from '../scheduler/schemas.ts';
+import { ConfirmationRequired, LocationInput, PackageInput } from '../../shared/contracts.ts';
 import { STAGES } from './core/model.ts';
 
-// The Delivery service's public request and response schemas (ARCHITECTURE §3). They validate the
+// The Delivery service's public request and response schemas (docs/architecture.md §3). They validate the
 // requests and generate the OpenAPI document, so they are strict: unknown fields are refused.
 
 export const DeliveryStage = z.enum(STAGES).meta({ id: 'DeliveryStage' });

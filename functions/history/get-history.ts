@@ -1,8 +1,8 @@
 import { documentClient } from '../../shared/clients/dynamodb.ts';
 import { loadConfig, requiredString } from '../../shared/config.ts';
+import { DeliveryIdParam } from '../../shared/contracts.ts';
 import { type ApiEvent, type ApiResult, callerOf, json, validate } from '../../shared/http.ts';
 import { httpHandler } from '../../shared/middleware/stacks.ts';
-import { DeliveryIdParam } from '../scheduler/schemas.ts';
 import { getHistory } from './core/history.ts';
 import { createHistoryStore } from './core/store.ts';
 import { HistoryQuery } from './schemas.ts';

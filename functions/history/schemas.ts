@@ -1,6 +1,6 @@
 import * as z from 'zod';
 
-// The History service's public query and response schemas (ARCHITECTURE §3), for validation and the OpenAPI document.
+// The History service's public query and response schemas (docs/architecture.md §3), for validation and the OpenAPI document.
 
 export const HistoryQuery = z
   .strictObject({

@@ -16,7 +16,7 @@ import {
 } from '../scheduler/schemas.ts';
 import { Problem } from './schemas.ts';
 
-// The OpenAPI 3.1 document of the public API (ARCHITECTURE §3), generated from the zod schemas the
+// The OpenAPI 3.1 document of the public API (docs/architecture.md §3), generated from the zod schemas the
 // handlers validate with, so the document cannot drift from what the API accepts.
 
 type JsonSchema = Record<string, unknown>;
@@ -42,7 +42,7 @@ export interface PublicRoute {
 const deliveryIdParam = { deliveryId: DeliveryIdParam };
 const BODY_ERRORS = [400, 413, 415];
 
-/** Every public route of ARCHITECTURE §3. */
+/** Every public route of docs/architecture.md §3. */
 export const PUBLIC_ROUTES: readonly PublicRoute[] = [
   {
     method: 'post',

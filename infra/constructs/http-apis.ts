@@ -28,7 +28,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledgeNagRule } from './nag-acknowledgements.ts';
 
-/** The claim that names the account a user acts for (see ARCHITECTURE §3). */
+/** The claim that names the account a user acts for (see docs/architecture.md §3). */
 export const ACCOUNT_ID_CLAIM = 'account_id';
 
 interface ApiBaseProps {

@@ -14,7 +14,7 @@ export function recordResponse(response: ApiResult | undefined): void {
 }
 
 /**
- * Per-operation figures of the API stack (ARCHITECTURE §5 "Metrics"); latency is Lambda's and API
+ * Per-operation figures of the API stack (docs/architecture.md §5 "Metrics"); latency is Lambda's and API
  * Gateway's own. Registered before the problem middleware, so it sees error answers too.
  */
 export function responseMetrics(): MiddlewareObj<ApiEvent, ApiResult> {

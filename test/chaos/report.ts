@@ -10,7 +10,7 @@ const counts = (record: Record<string, number>) =>
 
 /** Formats a chaos report as Markdown (the same text is printed and written to `bench/results/`). */
 export function formatReport(report: ChaosReport): string {
-  const { counts: c, scheduling, aborts, options } = report;
+  const { counts: c, scheduling, waits, aborts, options } = report;
   const passed = report.invariants.filter((invariant) => invariant.holds).length;
   return [
     `# Chaos run ${report.startedAt}`,
@@ -29,6 +29,7 @@ export function formatReport(report: ChaosReport): string {
     `- failure reasons: ${counts(c.byReason)}`,
     `- request to Scheduled (DeliveryCreated): p50 ${seconds(scheduling.p50Ms)}, p99 ${seconds(scheduling.p99Ms)} over ${scheduling.samples} deliveries; ` +
       `outside the Accounts outage p50 ${seconds(scheduling.outsideOutage.p50Ms)}, p99 ${seconds(scheduling.outsideOutage.p99Ms)} over ${scheduling.outsideOutage.samples}`,
+    `- waited for a free drone: ${waits.requests} requests, ${waits.waits} waits; first wait to decision p50 ${seconds(waits.p50Ms)}, p99 ${seconds(waits.p99Ms)}; ended ${counts(waits.outcomes)}`,
     `- killed workflow invocations: ${aborts.invocations}, carrying ${aborts.records} requests (${aborts.midWorkflow} mid-workflow; steps done when killed: ${counts(aborts.stepsAtAbort)})`,
     '',
     `## Invariants (${passed}/${report.invariants.length} hold)`,

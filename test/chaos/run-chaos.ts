@@ -85,6 +85,11 @@ export interface ChaosReport {
   };
   /** Time from the client's POST to the delivery's `DeliveryCreated` (it reached `Scheduled`). */
   scheduling: Percentiles & { outsideOutage: Percentiles };
+  /**
+   * Schedules that waited for a free drone: how many, how many waits they took, how long from the
+   * first wait to the decision, and how they ended (a waiting request holds no invocation).
+   */
+  waits: Percentiles & { requests: number; waits: number; outcomes: Record<string, number> };
   aborts: { invocations: number; records: number; midWorkflow: number; stepsAtAbort: Record<string, number> };
   settled: boolean;
   settleMs: number;
@@ -439,6 +444,15 @@ async function runAgainst(
     .map((sample) => sample.ms)
     .sort((a, b) => a - b);
   const finalDeliveries = [...deliveriesById(deliveries).values()];
+  const waited = scheduler.filter(
+    (item) => String(item.sk ?? '').startsWith('schedule#') && typeof item.wait === 'object' && item.wait,
+  );
+  const waitedMs = waited
+    .map(
+      (item) =>
+        Date.parse(String(item.updatedAt)) - Date.parse(String((item.wait as { since: string }).since)),
+    )
+    .sort((a, b) => a - b);
   return {
     startedAt: startedAt.toISOString(),
     durationMs: Date.now() - startedAt.getTime(),
@@ -463,6 +477,16 @@ async function runAgainst(
         p50Ms: percentile(outsideOutage, 0.5),
         p99Ms: percentile(outsideOutage, 0.99),
       },
+    },
+    waits: {
+      requests: waited.length,
+      waits: waited.reduce((sum, item) => sum + Number((item.wait as { attempts: number }).attempts), 0),
+      outcomes: tally(
+        waited.map((item) => `${String(item.status)}${item.outcome ? ` (${String(item.outcome)})` : ''}`),
+      ),
+      samples: waitedMs.length,
+      p50Ms: percentile(waitedMs, 0.5),
+      p99Ms: percentile(waitedMs, 0.99),
     },
     aborts: {
       invocations: abortedInvocations,

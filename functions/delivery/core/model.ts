@@ -1,20 +1,13 @@
 import * as z from 'zod';
 import { locationSchema } from '../../../events/schemas.ts';
+import { DELIVERY_STAGES, DeliveryStage } from '../../../shared/contracts.ts';
 import { PendingEvent } from '../../../shared/outbox.ts';
 
 // The Delivery service's record as it lives in its table, and the status body clients see.
 
-export const STAGES = [
-  'Requested',
-  'Scheduled',
-  'Rescheduled',
-  'InTransit',
-  'Completed',
-  'Cancelled',
-  'Failed',
-] as const;
-export const Stage = z.enum(STAGES);
-export type Stage = z.infer<typeof Stage>;
+export const STAGES = DELIVERY_STAGES;
+export const Stage = DeliveryStage;
+export type Stage = DeliveryStage;
 
 export const PackageRecord = z.object({
   size: z.enum(['Small', 'Medium', 'Large']),
@@ -112,7 +105,7 @@ export const SubscriptionRecord = z.object({
 });
 export type SubscriptionRecord = z.infer<typeof SubscriptionRecord>;
 
-/** The delivery status body of ARCHITECTURE §3 (public and internal `GET`). */
+/** The delivery status body of docs/architecture.md §3 (public and internal `GET`). */
 export interface DeliveryStatusBody {
   deliveryId: string;
   accountId: string;

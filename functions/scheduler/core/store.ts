@@ -9,6 +9,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import { DeliveryStage } from '../../../shared/contracts.ts';
 import { RescheduleDeliveryRequest, ScheduleDeliveryRequest } from '../schemas.ts';
 import { Operation } from './messages.ts';
 
@@ -48,17 +49,8 @@ export function unstartedShard(deliveryId: string): string {
  * Stages the scheduler learns from the Delivery service's events (its own projection, so the
  * ingest never has to ask). Absent on records stored before the projection existed: read as Requested.
  */
-export const KNOWN_STAGES = [
-  'Requested',
-  'Scheduled',
-  'Rescheduled',
-  'InTransit',
-  'Completed',
-  'Cancelled',
-  'Failed',
-] as const;
-export const KnownStage = z.enum(KNOWN_STAGES);
-export type KnownStage = z.infer<typeof KnownStage>;
+export const KnownStage = DeliveryStage;
+export type KnownStage = DeliveryStage;
 
 export const RequestRecord = z.object({
   deliveryId: z.string(),

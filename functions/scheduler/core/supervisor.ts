@@ -11,7 +11,7 @@ import {
   WorkflowRun,
 } from './workflow.ts';
 
-// The supervisor (ARCHITECTURE §5.5): a request in the dead-letter queue has used up its retries.
+// The supervisor (docs/architecture.md §5.5): a request in the dead-letter queue has used up its retries.
 // Undo every reservation it may have made and end the delivery as Failed (RetriesExhausted), so
 // nothing stays reserved for a delivery that will never be scheduled. It cannot know how far the
 // dead run got (a call may have taken effect after its caller gave up), so it undoes all of them:

@@ -23,7 +23,7 @@ import type {
   StepName,
 } from './store.ts';
 
-// The Scheduler Agent (ARCHITECTURE §5.2–§5.6): runs one queued operation as a sequence of
+// The Scheduler Agent (docs/architecture.md §5.2–§5.6): runs one queued operation as a sequence of
 // idempotent internal API calls, checkpointing each so a redelivered message resumes where the
 // last attempt stopped. Transient failures are thrown (SQS redelivers); non-transient ones are
 // compensated in reverse and end the delivery as Failed.

@@ -14,7 +14,7 @@ import { WaitQueueModel } from './wait-queue.ts';
 export const ACCOUNT = 'acct-1';
 export const NOW = new Date('2026-11-30T12:00:00.000Z');
 
-/** A valid schedule request (ARCHITECTURE §3's example), after validation. */
+/** A valid schedule request (docs/architecture.md §3's example), after validation. */
 export function scheduleRequest(overrides: Partial<ScheduleDeliveryRequest> = {}): ScheduleDeliveryRequest {
   return {
     pickup: { latitude: 47.6, longitude: -122.3, altitude: 0 },

@@ -80,7 +80,7 @@ export async function assemblyProblems(outdir: string): Promise<string[]> {
       ...Object.values(assets.dockerImages ?? {}).map((asset) => asset.source?.directory),
     ];
     for (const source of sources) {
-      if (source !== undefined && !(await exists(path.join(outdir, source)))) {
+      if (source !== undefined && !(await exists(path.resolve(outdir, source)))) {
         problems.push(`asset ${source} is missing`);
       }
     }
