@@ -133,13 +133,18 @@ export function nothingReservedForEndedDeliveries(obs: Observations): Invariant 
   const assignments = obs.drones
     .filter((item) => item.sk === 'ASSIGNMENT' && ended.has(idOf(item.pk, 'ASSIGNMENT#')))
     .map((item) => idOf(item.pk, 'ASSIGNMENT#'));
-  // A drone's windows are booking items in its partition (functions/drone/core/keys.ts).
-  const bookings = obs.drones
-    .filter((item) => isBooking(item) && ended.has(String(item.deliveryId)))
+  // A drone's windows are booking items in its partition (functions/drone/core/keys.ts). A booking
+  // that took off is no reservation any more: it is kept to block the drone's recharge after the
+  // flight and cannot be released. It is counted apart, because a flight for a delivery that ended
+  // without one is worth knowing about.
+  const endedBookings = obs.drones.filter((item) => isBooking(item) && ended.has(String(item.deliveryId)));
+  const bookings = endedBookings
+    .filter((item) => item.tookOffAt === undefined)
     .map((item) => `${String(item.droneId)}@${String(item.departAt)}→${String(item.deliveryId)}`);
+  const flownAnyway = endedBookings.filter((item) => item.tookOffAt !== undefined).length;
   return {
     name: INVARIANT_NAMES.nothingReserved,
-    figure: `${ended.size} ended: ${activePackages.length} Active packages, ${heldDrones.length} drones held, ${assignments.length} assignments, ${bookings.length} drone bookings${list([...activePackages, ...heldDrones, ...assignments, ...bookings])}`,
+    figure: `${ended.size} ended: ${activePackages.length} Active packages, ${heldDrones.length} drones held, ${assignments.length} assignments, ${bookings.length} drone bookings (${flownAnyway} flown before the delivery ended)${list([...activePackages, ...heldDrones, ...assignments, ...bookings])}`,
     holds:
       activePackages.length === 0 &&
       heldDrones.length === 0 &&
