@@ -37,8 +37,9 @@ const cloud = spawn(
     // Its own process group: Ctrl-C reaches it once, forwarded from here, rather than twice (from the
     // terminal and from here), which the local cloud takes for "exit without stopping cleanly".
     detached: true,
-    // Output passes through line by line: the log lines tell when each start phase ended.
-    stdio: ['inherit', 'pipe', 'pipe'],
+    // Output passes through line by line: the log lines tell when each start phase ended. No stdin:
+    // outside the terminal's process group, a read from it would stop the process.
+    stdio: ['ignore', 'pipe', 'pipe'],
     // The local cloud's own SDK clients run on this machine's Node.js; their notice about future
     // Node.js versions is not about the system being run.
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },

@@ -56,7 +56,11 @@ export interface AbortedRecord {
 /** An event as archived by the local EventBridge. */
 export interface ArchivedEvent {
   archivedAt: string;
-  event: { 'detail-type'?: string; detail?: { deliveryId?: string } };
+  event: {
+    id?: string;
+    'detail-type'?: string;
+    detail?: { deliveryId?: string; metadata?: { eventId?: string } };
+  };
 }
 
 /** Everything the invariants are computed from. */
@@ -200,9 +204,15 @@ function countBy<T>(values: T[], key: (value: T) => string): Map<string, number>
   return counts;
 }
 
+/**
+ * Publication is at least once (an outbox may be published twice, with the same `metadata.eventId`),
+ * so a delivery created twice is two logical events: two distinct event ids, or two history entries.
+ */
 export function noDeliveryCreatedTwice(obs: Observations): Invariant {
   const created = obs.archive.filter((entry) => entry.event['detail-type'] === 'DeliveryCreated');
-  const published = countBy(created, (entry) => String(entry.event.detail?.deliveryId));
+  const eventIdOf = (entry: ArchivedEvent) => entry.event.detail?.metadata?.eventId ?? String(entry.event.id);
+  const logical = [...new Map(created.map((entry) => [eventIdOf(entry), entry])).values()];
+  const published = countBy(logical, (entry) => String(entry.event.detail?.deliveryId));
   const recorded = countBy(
     obs.history.filter((item) => item.type === 'DeliveryCreated'),
     (item) => idOf(item.pk, 'DELIVERY#'),
@@ -212,7 +222,7 @@ export function noDeliveryCreatedTwice(obs: Observations): Invariant {
   );
   return {
     name: INVARIANT_NAMES.createdOnce,
-    figure: `${created.length} DeliveryCreated published for ${published.size} deliveries, ${recorded.size} in history; ${twice.length} twice${list(twice)}`,
+    figure: `${logical.length} DeliveryCreated (${created.length} publications) for ${published.size} deliveries, ${recorded.size} in history; ${twice.length} twice${list(twice)}`,
     holds: twice.length === 0,
   };
 }
