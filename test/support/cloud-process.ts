@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createLocalIssuer } from '../../infra/local/auth/jwt.ts';
 import { readLocalCloudState } from '../../infra/local/auth/state.ts';
@@ -156,20 +155,4 @@ export async function tokenFromState(stateDir: string, accountId: string): Promi
     sub: `user-${accountId}`,
     claims: { account_id: accountId },
   });
-}
-
-/** The longest visibility timeout of the template's queues, in seconds: how long a message in flight can stay hidden. */
-export function longestVisibilitySeconds(cloudAssemblyDir: string): number {
-  let longest = 30;
-  for (const file of readdirSync(cloudAssemblyDir).filter((name) => name.endsWith('.template.json'))) {
-    const template = JSON.parse(readFileSync(path.join(cloudAssemblyDir, file), 'utf8')) as {
-      Resources?: Record<string, { Type: string; Properties?: { VisibilityTimeout?: unknown } }>;
-    };
-    for (const resource of Object.values(template.Resources ?? {})) {
-      const seconds = Number(resource.Properties?.VisibilityTimeout);
-      if (resource.Type === 'AWS::SQS::Queue' && Number.isFinite(seconds))
-        longest = Math.max(longest, seconds);
-    }
-  }
-  return longest;
 }

@@ -102,7 +102,8 @@ describe('schedule workflow', () => {
   });
 
   it('does not retry when the invocation has no time left for another attempt', async () => {
-    const h = harness({ remainingTimeMs: () => FAST_RESILIENCE.retry.reserveMs });
+    // Less than the reserve even before any backoff (full jitter may draw a delay of 0).
+    const h = harness({ remainingTimeMs: () => FAST_RESILIENCE.retry.reserveMs - 1 });
     const message = await h.ingest('d1');
     h.fake.failNext('GET', /^\/accounts\//, 503);
 
