@@ -6,17 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OUTBOX_INDEX, outboxIndexKey } from '../shared/outbox.ts';
 import { createApp } from './stack.ts';
-
-type Json = Record<string, unknown>;
-interface Resource {
-  Type: string;
-  Properties: Json;
-}
-interface Statement {
-  Effect: 'Allow' | 'Deny';
-  Action: string | string[];
-  Resource: unknown;
-}
+import { asArray, type Json, type Resource, type Statement } from './test-support/template.ts';
 
 function synthesize(context: Record<string, unknown>) {
   const { stack } = createApp({ context, skipBundling: true });
@@ -24,9 +14,6 @@ function synthesize(context: Record<string, unknown>) {
   const idOf = (element: unknown) => stack.getLogicalId(element as CfnElement);
   return { stack, resources, idOf };
 }
-
-const asArray = <T>(value: T | T[] | undefined): T[] =>
-  value === undefined ? [] : Array.isArray(value) ? value : [value];
 
 function refTo(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return undefined;

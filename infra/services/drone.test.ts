@@ -9,20 +9,7 @@ import { DISPATCH_INDEX, DISPATCH_PROJECTED_ATTRIBUTES } from '../../functions/d
 import { OUTBOX_INDEX as STORE_OUTBOX_INDEX } from '../../shared/outbox.ts';
 import { DRONE_DISPATCH_INDEX, OUTBOX_INDEX } from '../constructs/stateful.ts';
 import { createApp, type DroneDeliveryStack } from '../stack.ts';
-
-type Json = Record<string, unknown>;
-interface Resource {
-  Type: string;
-  Properties: Json;
-}
-interface Statement {
-  Effect: 'Allow' | 'Deny';
-  Action: string | string[];
-  Resource: unknown;
-}
-
-const asArray = <T>(value: T | T[] | undefined): T[] =>
-  value === undefined ? [] : Array.isArray(value) ? value : [value];
+import { asArray, type Json, type Resource, type Statement } from '../test-support/template.ts';
 
 let stack: DroneDeliveryStack;
 let resources: Record<string, Resource>;

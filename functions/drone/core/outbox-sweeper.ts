@@ -1,4 +1,4 @@
-import { OUTBOX_SHARDS } from '../../../shared/outbox.ts';
+import { outboxShards } from '../../../shared/outbox.ts';
 import type { EventPublisher } from '../../../shared/publisher.ts';
 import type { DroneStore } from './store-port.ts';
 import { flushOutbox } from './telemetry.ts';
@@ -17,7 +17,7 @@ import { flushOutbox } from './telemetry.ts';
 export const ABANDONED_OUTBOX_MS = 30_000;
 
 /** The index partitions, as `outboxIndexKey` of shared/outbox.ts names them. */
-export const OUTBOX_SHARD_KEYS = Array.from({ length: OUTBOX_SHARDS }, (_, shard) => `OUTBOX#${shard}`);
+export const OUTBOX_SHARD_KEYS = outboxShards();
 
 export interface SweepDeps {
   store: DroneStore;
