@@ -355,7 +355,7 @@ describe('the dev stack', () => {
       );
       const roleOf = (fn: { role?: { node: { defaultChild?: unknown } } }) =>
         logicalId(dev.stack, fn.role?.node.defaultChild);
-      const { scheduler, drone, notifications, delivery } = dev.stack.services;
+      const { scheduler, drone, notifications, delivery, history } = dev.stack.services;
       const telemetry = 'POST /drones/{droneId}/telemetry';
       const subscriptions = 'GET /deliveries/{deliveryId}/subscriptions';
       const requests = 'GET /requests/{deliveryId}';
@@ -369,7 +369,9 @@ describe('the dev stack', () => {
         ),
         [roleOf(drone.functions.find((fn) => fn.node.id === 'Simulator')!), [telemetry]],
         [roleOf(notifications.sendNotifications), [subscriptions]],
-        [roleOf(delivery.getDeliveryFunction), [requests]],
+        ...[...delivery.requestReaders, history.getHistoryFunction].map(
+          (fn) => [roleOf(fn), [requests]] as [string, string[]],
+        ),
       ]);
 
       for (const [roleId] of ofType(dev.resources, 'AWS::IAM::Role')) {

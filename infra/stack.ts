@@ -82,9 +82,10 @@ export class DroneDeliveryStack extends Stack {
         ...delivery.schedulerRoutes,
       ],
     });
-    // The public GET of a delivery reads the Scheduler's stored request of one not created yet.
+    // Public reads of a delivery accepted but not created yet ask the Scheduler for its stored request.
     delivery.allowRequestLookup(scheduler.requestLookupRoute);
     const history = new HistoryService(this, 'History', serviceProps);
+    history.allowRequestLookup(scheduler.requestLookupRoute);
     const notifications = new NotificationsService(this, 'Notifications', {
       ...serviceProps,
       subscriptionsRoute: delivery.subscriptionsRoute,

@@ -1,5 +1,5 @@
 import { BrokenCircuitError } from 'cockatiel';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { withCorrelationId } from './correlation.ts';
 import { DownstreamError } from './errors.ts';
 import { createInternalApiClient } from './internal-api.ts';
@@ -99,6 +99,21 @@ describe('the deadline of an internal call', () => {
     return server;
   }
 
+  /**
+   * These tests need the headers to arrive within the deadline, so that it is the body that runs it
+   * out. The first call of a process pays for loading fetch and the signer; paid here, a deadline
+   * of half a second leaves a local round trip of headers ample room on a busy machine.
+   */
+  const DEADLINE_MS = 500;
+  beforeAll(async () => {
+    const warm = await startTestServer('answer');
+    try {
+      await clientOf(warm.url, 30_000).request('GET', '/packages/warm-up');
+    } finally {
+      await warm.close();
+    }
+  });
+
   function clientOf(baseUrl: string, timeoutMs: number) {
     return createInternalApiClient({
       baseUrl,
@@ -111,7 +126,7 @@ describe('the deadline of an internal call', () => {
 
   it('fails a call whose body stalls after the headers as a transient timeout', async () => {
     const server = await stallingServer();
-    const client = clientOf(server.url, 100);
+    const client = clientOf(server.url, DEADLINE_MS);
 
     const call = client.request('GET', '/packages/d-1');
 
@@ -119,14 +134,14 @@ describe('the deadline of an internal call', () => {
     await expect(call).rejects.toMatchObject({
       transient: true,
       downstream: 'package',
-      message: 'GET /packages/d-1 timed out after 100 ms',
+      message: `GET /packages/d-1 timed out after ${DEADLINE_MS} ms`,
     });
     expect(server.requests()).toBe(1);
   });
 
   it('lets the circuit breaker count a stalled body', async () => {
     const server = await stallingServer();
-    const client = clientOf(server.url, 100);
+    const client = clientOf(server.url, DEADLINE_MS);
     const downstream = createDownstream(
       'package',
       { consecutiveFailures: 2, halfOpenAfterMs: 60_000 },

@@ -3,7 +3,8 @@ import { documentClient } from '../../shared/clients/dynamodb.ts';
 import { loadConfig, requiredString } from '../../shared/config.ts';
 import { type ApiEvent, type ApiResult, callerOf, json } from '../../shared/http.ts';
 import { httpHandler } from '../../shared/middleware/stacks.ts';
-import { createRequestLookup, getDeliveryStatus } from './core/requested.ts';
+import { createRequestLookup } from '../../shared/request-lookup.ts';
+import { getDeliveryStatus } from './core/requested.ts';
 import { createDeliveryStore } from './core/store.ts';
 import { deliveryIdOf } from './params.ts';
 

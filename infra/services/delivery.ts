@@ -30,7 +30,8 @@ export class DeliveryService extends ServiceConstruct {
   /** Publishes the outboxes that crashed calls left on delivery items, every minute. */
   readonly outboxSweeper: ServiceFunction;
   /** The public GET of a delivery: reads the Scheduler's stored request of one not created yet. */
-  readonly getDeliveryFunction: ServiceFunction;
+  /** The public reads that ask the Scheduler about a delivery accepted but not created yet. */
+  readonly requestReaders: readonly ServiceFunction[];
 
   constructor(scope: Construct, id: string, props: ServiceProps) {
     super(scope, id, 'delivery', props);
@@ -192,7 +193,7 @@ export class DeliveryService extends ServiceConstruct {
       'Public API: subscribe to notifications of a delivery',
       false,
     );
-    this.getDeliveryFunction = getDelivery;
+    this.requestReaders = [getDelivery, requestNotification];
     publicApi.addRoute(this, 'GetDeliveryRoute', HttpMethod.GET, '/v1/deliveries/{deliveryId}', getDelivery);
     publicApi.addRoute(this, 'ListDeliveriesRoute', HttpMethod.GET, '/v1/deliveries', listDeliveries);
     publicApi.addRoute(
@@ -264,10 +265,10 @@ export class DeliveryService extends ServiceConstruct {
   }
 
   /**
-   * Lets the public GET ask the Scheduler for a delivery accepted but not created yet (its one
-   * internal route). Called once the Scheduler exists, after every internal route is added.
+   * Lets the public GET and the notification request ask the Scheduler for a delivery accepted but
+   * not created yet (their one internal route). Called once the Scheduler exists.
    */
   allowRequestLookup(route: HttpRoute): void {
-    bindInternalApi(this.getDeliveryFunction, this.props.internalApi, [route]);
+    for (const fn of this.requestReaders) bindInternalApi(fn, this.props.internalApi, [route]);
   }
 }

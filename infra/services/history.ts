@@ -1,10 +1,15 @@
 // Delivery History: records every delivery event once and serves a delivery's history.
 import { Duration } from 'aws-cdk-lib';
-import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpMethod, type HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { Construct } from 'constructs';
 import { DELIVERY_EVENT_TYPES, SOURCES } from '../../events/catalog.ts';
 import { EventSubscription } from '../constructs/event-subscription.ts';
-import { bindQueueConsumer, bindTable } from '../constructs/service-function.ts';
+import {
+  bindInternalApi,
+  bindQueueConsumer,
+  bindTable,
+  type ServiceFunction,
+} from '../constructs/service-function.ts';
 import { ServiceConstruct, type ServiceProps } from './service-base.ts';
 
 const RECORD_TIMEOUT = Duration.seconds(30);
@@ -13,6 +18,8 @@ const RECORD_BATCHING_WINDOW = Duration.seconds(1);
 /** The Delivery History service. */
 export class HistoryService extends ServiceConstruct {
   readonly subscription: EventSubscription;
+  /** The public GET of a history, which may ask the Scheduler about a delivery not recorded yet. */
+  readonly getHistoryFunction: ServiceFunction;
 
   constructor(scope: Construct, id: string, props: ServiceProps) {
     super(scope, id, 'history', props);
@@ -50,6 +57,7 @@ export class HistoryService extends ServiceConstruct {
       description: "Public API: a delivery's history",
     });
     bindTable(getHistory, table, { access: 'read' });
+    this.getHistoryFunction = getHistory;
     publicApi.addRoute(
       this,
       'GetHistoryRoute',
@@ -57,5 +65,10 @@ export class HistoryService extends ServiceConstruct {
       '/v1/deliveries/{deliveryId}/history',
       getHistory,
     );
+  }
+
+  /** Lets the public GET ask the Scheduler for a delivery accepted but not recorded yet (its one internal route). */
+  allowRequestLookup(route: HttpRoute): void {
+    bindInternalApi(this.getHistoryFunction, this.props.internalApi, [route]);
   }
 }

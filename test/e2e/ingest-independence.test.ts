@@ -98,13 +98,21 @@ describe('ingest calls no other service', () => {
         60_000,
       );
       expect(hops.some((hop) => hop.fields.downstream === wireName)).toBe(true);
-      const [whileFailing, stranger] = await Promise.all([
+      const [whileFailing, stranger, history, notification] = await Promise.all([
         callApi('GET', `/v1/deliveries/${deliveryId}`, { token }),
         callApi('GET', `/v1/deliveries/${deliveryId}`, { token: await tokenFor('acct-other') }),
+        callApi('GET', `/v1/deliveries/${deliveryId}/history`, { token }),
+        callApi('POST', `/v1/deliveries/${deliveryId}/notifications`, {
+          token,
+          body: { channel: 'email', target: 'owner@example.com' },
+        }),
       ]);
       expect(whileFailing.status).toBe(200);
       expect(whileFailing.body).toMatchObject({ deliveryId, accountId: ACCOUNT, stage: 'Requested' });
       expect(stranger.status).toBe(404);
+      // Every public read of the accepted id answers its owner, created by the workflow or not yet.
+      expect(history.status).toBe(200);
+      expect(notification.status).toBe(201);
 
       await admin('DELETE', 'faults');
       const { last, answers } = await readUntil(

@@ -1,6 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, ValidationError } from '../../../shared/errors.ts';
+import { requestLookupOf } from '../../../shared/test-support/request-lookup.ts';
 import { createTestTable } from '../../../test/support/dynamodb.ts';
 import { newDelivery, steppingClock } from '../test-support/fakes.ts';
 import { putDelivery } from './lifecycle.ts';
@@ -95,41 +96,81 @@ describe('listDeliveries', () => {
 
 describe('requestNotification', () => {
   it('gives the same subscription when the same channel and target are asked twice', async () => {
-    const first = await requestNotification({ store, now }, 'acct-list', 'd-list-1', {
-      channel: 'email',
-      target: 'Ann@Example.com',
-    });
+    const first = await requestNotification(
+      { store, now, requests: requestLookupOf(), remainingTimeMs: () => 5_000 },
+      'acct-list',
+      'd-list-1',
+      {
+        channel: 'email',
+        target: 'Ann@Example.com',
+      },
+    );
 
-    const second = await requestNotification({ store, now }, 'acct-list', 'd-list-1', {
-      channel: 'email',
-      target: 'ann@example.com',
-    });
+    const second = await requestNotification(
+      { store, now, requests: requestLookupOf(), remainingTimeMs: () => 5_000 },
+      'acct-list',
+      'd-list-1',
+      {
+        channel: 'email',
+        target: 'ann@example.com',
+      },
+    );
 
     expect(second).toEqual(first);
     expect(await store.listSubscriptions('d-list-1')).toHaveLength(1);
   });
 
   it('keeps one subscription per channel and target', async () => {
-    await requestNotification({ store, now }, 'acct-list', 'd-list-2', {
-      channel: 'sms',
-      target: '+14155550123',
-    });
-    await requestNotification({ store, now }, 'acct-list', 'd-list-2', {
-      channel: 'email',
-      target: 'a@example.com',
-    });
+    await requestNotification(
+      { store, now, requests: requestLookupOf(), remainingTimeMs: () => 5_000 },
+      'acct-list',
+      'd-list-2',
+      {
+        channel: 'sms',
+        target: '+14155550123',
+      },
+    );
+    await requestNotification(
+      { store, now, requests: requestLookupOf(), remainingTimeMs: () => 5_000 },
+      'acct-list',
+      'd-list-2',
+      {
+        channel: 'email',
+        target: 'a@example.com',
+      },
+    );
 
     const subscriptions = await store.listSubscriptions('d-list-2');
 
     expect(subscriptions.map((subscription) => subscription.channel).sort()).toEqual(['email', 'sms']);
   });
 
+  it('takes a subscription for a delivery accepted but not created yet, for its owner only', async () => {
+    const requests = requestLookupOf({ deliveryId: 'd-accepted-1', accountId: 'acct-list' });
+    const deps = { store, now, requests, remainingTimeMs: () => 5_000 };
+
+    const subscription = await requestNotification(deps, 'acct-list', 'd-accepted-1', {
+      channel: 'sms',
+      target: '+14155550123',
+    });
+    await expect(
+      requestNotification(deps, 'acct-other', 'd-accepted-1', { channel: 'sms', target: '+14155550124' }),
+    ).rejects.toBeInstanceOf(NotFoundError);
+
+    expect(await store.listSubscriptions('d-accepted-1')).toEqual([subscription]);
+  });
+
   it("refuses another account's delivery with 404 and stores nothing", async () => {
     await expect(
-      requestNotification({ store, now }, 'acct-list', 'd-other-1', {
-        channel: 'sms',
-        target: '+14155550123',
-      }),
+      requestNotification(
+        { store, now, requests: requestLookupOf(), remainingTimeMs: () => 5_000 },
+        'acct-list',
+        'd-other-1',
+        {
+          channel: 'sms',
+          target: '+14155550123',
+        },
+      ),
     ).rejects.toBeInstanceOf(NotFoundError);
 
     expect(await store.listSubscriptions('d-other-1')).toEqual([]);
@@ -204,7 +245,12 @@ async function ownDelivery(): Promise<string> {
 }
 
 function subscribe(deliveryId: string, target: string, channel: 'email' | 'sms' = 'email') {
-  return requestNotification({ store, now }, 'acct-list', deliveryId, { channel, target });
+  return requestNotification(
+    { store, now, requests: requestLookupOf(), remainingTimeMs: () => 5_000 },
+    'acct-list',
+    deliveryId,
+    { channel, target },
+  );
 }
 
 /** The delivery's subscription counter as stored. */

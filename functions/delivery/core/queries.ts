@@ -5,6 +5,7 @@ import {
   decodePageToken as decodeOpaqueToken,
   encodePageToken as encodeOpaqueToken,
 } from '../../../shared/page-token.ts';
+import { findOwnRequest, type RequestLookup } from '../../../shared/request-lookup.ts';
 import type { Channel, DeliveryRecord, SubscriptionRecord } from './model.ts';
 import { accountPartition, type DeliveryStore } from './store.ts';
 
@@ -85,12 +86,18 @@ export const MAX_SUBSCRIPTIONS_PER_DELIVERY = 10;
  * same subscription, even at the limit. A new one beyond the limit is a 409.
  */
 export async function requestNotification(
-  deps: { store: DeliveryStore; now: () => Date },
+  deps: { store: DeliveryStore; now: () => Date; requests: RequestLookup; remainingTimeMs: () => number },
   accountId: string,
   deliveryId: string,
   request: { channel: Channel; target: string },
 ): Promise<SubscriptionRecord> {
-  await getOwnDelivery(deps.store, accountId, deliveryId);
+  const record = await deps.store.get(deliveryId);
+  // Accepted but not created here yet: the subscription waits beside it, and hears its DeliveryCreated.
+  const owned =
+    record !== undefined
+      ? record.accountId === accountId
+      : (await findOwnRequest(deps.requests, accountId, deliveryId, deps.remainingTimeMs)) !== undefined;
+  if (!owned) throw new NotFoundError(`Delivery ${deliveryId} does not exist.`);
   const target = normalizeTarget(request.channel, request.target);
   const outcome = await deps.store.putSubscription(
     {

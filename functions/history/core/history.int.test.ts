@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFixture } from '../../../events/fixtures.ts';
 import { type ParsedDeliveryEvent, parseDeliveryEvent } from '../../../events/schemas.ts';
-import { NotFoundError, ValidationError } from '../../../shared/errors.ts';
+import { NotFoundError, ServiceUnavailableError, ValidationError } from '../../../shared/errors.ts';
 import { pendingEvents, publishPending } from '../../../shared/outbox.ts';
 import { createEventPublisher } from '../../../shared/publisher.ts';
+import { requestLookupOf } from '../../../shared/test-support/request-lookup.ts';
 import { createTestTable } from '../../../test/support/dynamodb.ts';
 import { fakeEventBridge } from '../../delivery/test-support/fakes.ts';
 import { getHistory, recordEvent } from './history.ts';
@@ -41,8 +42,11 @@ function republished(event: ParsedDeliveryEvent, envelopeId: string, occurredAt?
   return parseDeliveryEvent({ ...event.envelope, id: envelopeId, detail: { ...event.detail, metadata } });
 }
 
+/** The public read's dependencies: no request accepted elsewhere unless a test says so. */
+const reader = () => ({ store, requests: requestLookupOf(), remainingTimeMs: () => 5_000 });
+
 async function entriesOf(deliveryId: string) {
-  return (await getHistory(store, 'acct-demo', deliveryId, 50, undefined)).items;
+  return (await getHistory(reader(), 'acct-demo', deliveryId, 50, undefined)).items;
 }
 
 describe('recordEvent', () => {
@@ -54,7 +58,7 @@ describe('recordEvent', () => {
     const results = [await recordEvent(store, created), await recordEvent(store, created)];
 
     expect(results).toEqual([true, false]);
-    expect((await getHistory(store, 'acct-demo', deliveryId, 50, undefined)).items).toHaveLength(1);
+    expect((await getHistory(reader(), 'acct-demo', deliveryId, 50, undefined)).items).toHaveLength(1);
   });
 
   it('records an event once when 20 copies arrive at the same time', async () => {
@@ -152,7 +156,7 @@ describe('recordEvent', () => {
     if (!created) throw new Error('no event');
     await recordEvent(store, created);
 
-    const { items } = await getHistory(store, 'acct-demo', deliveryId, 50, undefined);
+    const { items } = await getHistory(reader(), 'acct-demo', deliveryId, 50, undefined);
 
     const { metadata: _metadata, ...data } = created.detail;
     expect(items).toEqual([
@@ -203,8 +207,8 @@ describe('getHistory', () => {
     const deliveryId = `d-history-${++sequence}`;
     for (const event of about(deliveryId).reverse()) await recordEvent(store, event);
 
-    const first = await getHistory(store, 'acct-demo', deliveryId, 2, undefined);
-    const second = await getHistory(store, 'acct-demo', deliveryId, 2, first.nextToken);
+    const first = await getHistory(reader(), 'acct-demo', deliveryId, 2, undefined);
+    const second = await getHistory(reader(), 'acct-demo', deliveryId, 2, first.nextToken);
 
     expect([...first.items, ...second.items].map((item) => item.type)).toEqual([
       'DeliveryCreated',
@@ -233,7 +237,7 @@ describe('getHistory', () => {
     await recordEvent(store, inTransit);
     await recordEvent(store, created);
 
-    const { items } = await getHistory(store, 'acct-demo', deliveryId, 50, undefined);
+    const { items } = await getHistory(reader(), 'acct-demo', deliveryId, 50, undefined);
 
     expect(items.map((item) => item.type)).toEqual(['DeliveryCreated', 'DeliveryInTransit']);
   });
@@ -242,23 +246,52 @@ describe('getHistory', () => {
     const deliveryId = `d-history-${++sequence}`;
     for (const event of about(deliveryId)) await recordEvent(store, event);
 
-    await expect(getHistory(store, 'acct-other', deliveryId, 50, undefined)).rejects.toBeInstanceOf(
+    await expect(getHistory(reader(), 'acct-other', deliveryId, 50, undefined)).rejects.toBeInstanceOf(
       NotFoundError,
     );
   });
 
   it('answers 404 for a delivery without history', async () => {
-    await expect(getHistory(store, 'acct-demo', 'd-history-none', 50, undefined)).rejects.toBeInstanceOf(
+    await expect(getHistory(reader(), 'acct-demo', 'd-history-none', 50, undefined)).rejects.toBeInstanceOf(
       NotFoundError,
     );
+  });
+
+  it('answers the owner an empty history for a delivery accepted but not recorded yet, and others 404', async () => {
+    const deliveryId = `d-history-${++sequence}`;
+    const requests = requestLookupOf({ deliveryId, accountId: 'acct-demo' });
+    const deps = { store, requests, remainingTimeMs: () => 5_000 };
+
+    expect(await getHistory(deps, 'acct-demo', deliveryId, 50, undefined)).toEqual({ items: [] });
+    await expect(getHistory(deps, 'acct-other', deliveryId, 50, undefined)).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+  });
+
+  it('answers 503, never 404, when the Scheduler cannot say whether the delivery was accepted', async () => {
+    const requests = {
+      find: async () => {
+        throw new Error('scheduler down');
+      },
+    };
+
+    await expect(
+      getHistory(
+        { store, requests, remainingTimeMs: () => 5_000 },
+        'acct-demo',
+        'd-history-unknown',
+        50,
+        undefined,
+      ),
+    ).rejects.toBeInstanceOf(ServiceUnavailableError);
   });
 
   it("refuses a token of another delivery's history with 400", async () => {
     const deliveryId = `d-history-${++sequence}`;
     for (const event of about(deliveryId)) await recordEvent(store, event);
-    const { nextToken } = await getHistory(store, 'acct-demo', deliveryId, 1, undefined);
+    const { nextToken } = await getHistory(reader(), 'acct-demo', deliveryId, 1, undefined);
 
-    await expect(getHistory(store, 'acct-demo', 'd-history-1', 1, nextToken)).rejects.toBeInstanceOf(
+    await expect(getHistory(reader(), 'acct-demo', 'd-history-1', 1, nextToken)).rejects.toBeInstanceOf(
       ValidationError,
     );
   });

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import type { ParsedDeliveryEvent } from '../../../events/schemas.ts';
 import { NotFoundError } from '../../../shared/errors.ts';
 import { decodePageToken, encodePageToken } from '../../../shared/page-token.ts';
+import { findOwnRequest, type RequestLookup } from '../../../shared/request-lookup.ts';
 import type { HistoryEntry, HistoryStore } from './store.ts';
 
 // Delivery History: every delivery event once, in order, readable only by the delivery's account.
@@ -39,16 +40,25 @@ export function decodeHistoryToken(deliveryId: string, token: string): { pk: str
   return decodePageToken(token, PageToken, (key) => key.pk === `DELIVERY#${deliveryId}`, 'delivery');
 }
 
-/** A page of the history of the caller's own delivery, oldest first; another account's is 404. */
+/**
+ * A page of the history of the caller's own delivery, oldest first; another account's is 404. One
+ * accepted but not recorded yet is empty (asked of the Scheduler, shared/request-lookup.ts).
+ */
 export async function getHistory(
-  store: HistoryStore,
+  deps: { store: HistoryStore; requests: RequestLookup; remainingTimeMs: () => number },
   accountId: string,
   deliveryId: string,
   limit: number,
   nextToken: string | undefined,
 ): Promise<{ items: HistoryEntry[]; nextToken?: string }> {
+  const { store } = deps;
   const startKey = nextToken === undefined ? undefined : decodeHistoryToken(deliveryId, nextToken);
   const owner = await store.ownerOf(deliveryId);
+  if (owner === undefined) {
+    // No DeliveryCreated recorded yet: a delivery its owner had accepted has an empty history so far.
+    const requested = await findOwnRequest(deps.requests, accountId, deliveryId, deps.remainingTimeMs);
+    if (requested) return { items: [] };
+  }
   if (owner !== accountId) throw new NotFoundError(`Delivery ${deliveryId} has no history.`);
   const page = await store.list(deliveryId, limit, startKey);
   return {

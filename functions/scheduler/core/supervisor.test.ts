@@ -80,8 +80,15 @@ describe('supervisor', () => {
 
     await expect(superviseDeadRequest(h.deps, message)).rejects.toMatchObject({ transient: true });
 
-    expect(h.store.saved.at(-1)).toMatchObject({ status: 'Compensating' });
+    // Nothing settled: the next delivery of the dead message starts over from the release.
+    expect(h.store.saved.at(-1)?.status).toBe('Running');
     expect(h.fake.deliveries.get('d1')?.stage).toBe('Requested');
+    expect(h.fake.reserved()).toEqual({ packages: ['d1'], assignments: ['d1'] });
+
+    const outcome = await superviseDeadRequest(h.deps, message);
+
+    expect(outcome).toEqual({ status: 'Failed', reason: 'RetriesExhausted' });
+    expect(h.fake.reserved()).toEqual({ packages: [], assignments: [] });
   });
 
   it('keeps the reason of a compensation that was already under way', async () => {

@@ -3,6 +3,7 @@ import type { RequestMessage } from './messages.ts';
 import { isRefusal } from './services.ts';
 import {
   ALL_COMPENSATIONS,
+  bookDrone,
   compensateAndFail,
   createDelivery,
   runWorkflow,
@@ -72,6 +73,13 @@ export async function superviseDeadRequest(
     await run.finish('Completed', `delivery ${stage}`);
     return { status: 'Unchanged', reason: `delivery ${stage}` };
   }
+  if (message.operation === 'schedule' && stage === 'Requested') {
+    // The drone may have taken off for a booking whose answer the dead run never saw. Releasing it
+    // first decides the race: once released it can no longer fly for the delivery, and a refused
+    // release means the package is aboard, so the schedule took effect and is finished, not undone.
+    const flown = await finishIfFlown(run);
+    if (flown) return flown;
+  }
   if (stage !== undefined && IN_FLIGHT_OR_COMPLETED.has(stage)) {
     // The delivery went ahead anyway (e.g. a dead reschedule of a delivery since picked up): its
     // drone and package are in use, so there is nothing to undo.
@@ -99,6 +107,42 @@ export async function superviseDeadRequest(
     },
     ALL_COMPENSATIONS,
   );
+}
+
+/**
+ * Releases the dead schedule's drone; when the Drone service refuses (409: the package is aboard),
+ * records the booking it flies and schedules the delivery with it, so the flight it already
+ * reported is applied (docs/architecture.md §5.5). Undefined when the release went through.
+ */
+async function finishIfFlown(run: WorkflowRun): Promise<WorkflowOutcome | undefined> {
+  const { services, store } = run.deps;
+  const { deliveryId } = run.message;
+  try {
+    // Recorded as the compensation it is, so the failure that follows does not release twice.
+    await run.compensate('releaseDrone', async () => {
+      await services.releaseDrone(deliveryId);
+    });
+    return undefined;
+  } catch (error) {
+    if (!isRefusal(error, 409)) throw error;
+  }
+  const record = await store.getRequest(deliveryId);
+  if (!record) throw new Error(`no stored request for delivery ${deliveryId}`);
+  logger.warn('dead schedule found its drone in flight; finishing the schedule', { deliveryId });
+  const assignment = await bookDrone(run, record.request);
+  try {
+    await run.step('delivery', async () => {
+      const delivery = await services.scheduleDelivery(deliveryId, assignment);
+      return { stage: delivery.stage };
+    });
+  } catch (error) {
+    if (!isRefusal(error, 409)) throw error;
+    // Moved on meanwhile (its flight already applied, or ended): nothing is left to do.
+    await run.finish('Completed', 'delivery moved on');
+    return { status: 'Unchanged', reason: 'delivery moved on' };
+  }
+  await run.finish('Completed', 'drone in flight');
+  return { status: 'Completed', reason: 'drone in flight' };
 }
 
 /** A dead cancel is finished rather than undone: its steps are idempotent, so it simply runs again. */

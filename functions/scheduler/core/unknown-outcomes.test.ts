@@ -90,6 +90,35 @@ describe('the supervisor', () => {
     expect(h.fake.events).toEqual([{ detailType: 'DeliveryCreated', deliveryId: 'd1' }]);
   });
 
+  it('finishes a dead schedule whose drone took off for a booking it never heard of, undoing nothing', async () => {
+    const h = harness({ resilience: QUICK_TIMEOUT });
+    const message = await h.ingest('d1');
+    h.fake.hangAfterApplying('PUT', /^\/drones\/assignments\//, FAST_RESILIENCE.retry.maxAttempts);
+    await expect(runWorkflow(h.deps, message)).rejects.toMatchObject({ transient: true });
+    // The booking's departure came: the drone flies with the package while the request is dead.
+    const drone = h.fake.drones.find((candidate) => candidate.deliveryId === 'd1');
+    if (!drone) throw new Error('the drone was not booked');
+    drone.inFlight = true;
+    h.fake.calls.length = 0;
+
+    const outcome = await superviseDeadRequest(h.deps, message);
+
+    expect(outcome).toEqual({ status: 'Completed', reason: 'drone in flight' });
+    expect(h.fake.calls).toEqual([
+      'GET /deliveries/d1',
+      'DELETE /drones/assignments/d1',
+      'PUT /drones/assignments/d1',
+      'PUT /deliveries/d1/schedule',
+    ]);
+    expect(h.fake.deliveries.get('d1')).toMatchObject({ stage: 'Scheduled', droneId: drone.droneId });
+    expect(h.fake.reserved()).toEqual({ packages: ['d1'], assignments: ['d1'] });
+    expect(h.fake.events.map((event) => event.detailType)).not.toContain('DeliveryFailed');
+    expect(h.store.saved.at(-1)).toMatchObject({
+      status: 'Completed',
+      steps: { drone: { droneId: drone.droneId } },
+    });
+  });
+
   it('undoes every reservation of a dead reschedule, as a dead request of any operation', async () => {
     const h = harness();
     await runWorkflow(h.deps, await h.ingest('d1', scheduleRequest()));

@@ -140,7 +140,10 @@ export async function runWorkflow(deps: WorkflowDeps, message: RequestMessage): 
  * The drone step that schedule and reschedule share: books (or re-books) a drone for the plan.
  * The Drone service's PUT is idempotent and replaces the delivery's booking only when it can.
  */
-async function bookDrone(run: WorkflowRun, request: ScheduleDeliveryRequest): Promise<AssignmentResult> {
+export async function bookDrone(
+  run: WorkflowRun,
+  request: ScheduleDeliveryRequest,
+): Promise<AssignmentResult> {
   const { services } = run.deps;
   const { deliveryId } = run.message;
   return AssignmentResult.parse(

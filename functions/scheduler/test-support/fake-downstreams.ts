@@ -153,9 +153,10 @@ export class FakeDownstreams {
 
   private assign(deliveryId: string, body: Json): Response {
     const current = this.drones.find((drone) => drone.deliveryId === deliveryId);
-    if (current?.inFlight) return problem(409, 'drone-in-flight');
     const booked = this.assignments.get(deliveryId);
+    // As the Drone service: the same request answers its booking, flown or not; a change is refused in flight.
     if (booked && JSON.stringify(booked.request) === JSON.stringify(body)) return ok(withoutRequest(booked));
+    if (current?.inFlight) return problem(409, 'drone-in-flight');
     if (this.fleetBooked) return problem(422, 'no-drone-available', { ...this.fleetBooked });
     const drone =
       current ??
