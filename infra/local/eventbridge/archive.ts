@@ -1,77 +1,102 @@
-// Archived events, kept in memory and appended to one JSON-lines file per archive so that replays still
-// work after the local cloud restarts.
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { LocalLogger } from '../model.ts';
+// The template's archives: which events each one keeps, and what tools and the API see of them.
+import type { LocalLogger, ResolvedStack } from '../model.ts';
+import { ArchiveLog } from './archive-log.ts';
+import { type CompiledPattern, compilePattern, matchesPattern } from './pattern.ts';
+import type { Registry, ResourceRef } from './registry.ts';
+import type { ArchiveInfo, BusInfo, EventEnvelope } from './types.ts';
+import { optionalString } from './values.ts';
 
-export interface ArchivedEvent {
-  /** ISO time (milliseconds) at which the event entered the archive. */
-  archivedAt: string;
-  event: Record<string, unknown>;
+/** An archive as the bus keeps it, with its compiled pattern and its log. */
+export interface Archive {
+  name: string;
+  arn: string;
+  sourceArn: string;
+  description?: string;
+  eventPattern?: string;
+  pattern?: CompiledPattern;
+  retentionDays: number;
+  creationTime: Date;
+  log: ArchiveLog;
 }
 
-/** The events of one archive, backed by `<stateDir>/archive-<name>.jsonl`. */
-export class ArchiveLog {
-  private readonly entries: ArchivedEvent[] = [];
-  private sizeBytes = 0;
-  readonly file: string;
+export interface ArchivesOptions {
+  stack: ResolvedStack;
+  registry: Registry;
+  /** Folder of the archives' JSON-lines files. */
+  stateDir: string;
+  log: LocalLogger;
+  now: () => Date;
+}
 
-  constructor(
-    stateDir: string,
-    readonly name: string,
-    private readonly log: LocalLogger,
-  ) {
-    mkdirSync(stateDir, { recursive: true });
-    this.file = join(stateDir, `archive-${name.replace(/[^\w.-]/g, '_')}.jsonl`);
-    this.load();
+/** The archives of one resolved stack, with their stored events. */
+export class Archives {
+  private readonly archivesByName = new Map<string, Archive>();
+
+  constructor(private readonly options: ArchivesOptions) {
+    for (const resource of options.stack.resources.values()) {
+      if (resource.type === 'AWS::Events::Archive') {
+        const archive = this.archiveFrom(resource.properties, resource);
+        this.archivesByName.set(archive.name, archive);
+      }
+    }
   }
 
-  private load(): void {
-    if (!existsSync(this.file)) return;
-    const lines = readFileSync(this.file, 'utf8').split('\n');
-    for (const [index, line] of lines.entries()) {
-      if (line.trim() === '') continue;
+  private archiveFrom(properties: Record<string, unknown>, resource: ResourceRef): Archive {
+    const { registry } = this.options;
+    const name = optionalString(properties.ArchiveName) ?? resource.physicalName;
+    const sourceArn = optionalString(properties.SourceArn) ?? registry.busArn('default');
+    const archive: Archive = {
+      name,
+      arn:
+        resource.attributes.Arn ?? `arn:aws:events:${registry.region}:${registry.accountId}:archive/${name}`,
+      sourceArn,
+      retentionDays: typeof properties.RetentionDays === 'number' ? properties.RetentionDays : 0,
+      creationTime: this.options.now(),
+      log: new ArchiveLog(this.options.stateDir, name, this.options.log),
+    };
+    const description = optionalString(properties.Description);
+    if (description !== undefined) archive.description = description;
+    if (properties.EventPattern !== undefined) {
       try {
-        const entry = JSON.parse(line) as ArchivedEvent;
-        if (typeof entry.archivedAt === 'string' && typeof entry.event === 'object' && entry.event !== null) {
-          this.entries.push(entry);
-          this.sizeBytes += Buffer.byteLength(JSON.stringify(entry.event));
-        }
-      } catch {
-        // A line cut short by a crash must not cost the rest of the archive.
-        this.log.warn('eventbridge: skipping an unreadable archive line', {
-          file: this.file,
-          line: index + 1,
+        archive.pattern = compilePattern(properties.EventPattern);
+      } catch (error) {
+        throw new Error(`Archive ${resource.logicalId}: ${(error as Error).message}`);
+      }
+      archive.eventPattern = JSON.stringify(archive.pattern.source);
+    }
+    return archive;
+  }
+
+  /** Stores an event put on a bus in every archive of that bus whose pattern it matches. */
+  archive(event: EventEnvelope, bus: BusInfo): void {
+    // Replayed events are not archived again.
+    if (event['replay-name'] !== undefined) return;
+    for (const archive of this.archivesByName.values()) {
+      if (archive.sourceArn !== bus.arn) continue;
+      if (archive.pattern && !matchesPattern(archive.pattern, event)) continue;
+      try {
+        archive.log.append(event, this.options.now());
+      } catch (error) {
+        this.options.log.error('eventbridge: could not archive an event', {
+          archive: archive.name,
+          eventId: event.id,
+          error: String(error),
         });
       }
     }
   }
 
-  /** Stores an event in memory and on disk. */
-  append(event: Record<string, unknown>, archivedAt: Date): void {
-    const entry: ArchivedEvent = { archivedAt: archivedAt.toISOString(), event };
-    const line = JSON.stringify(entry);
-    appendFileSync(this.file, `${line}\n`);
-    this.entries.push(entry);
-    this.sizeBytes += Buffer.byteLength(JSON.stringify(event));
+  /** Every archive, with its current size. */
+  infos(): ArchiveInfo[] {
+    return [...this.archivesByName.values()].map(({ pattern: _pattern, log, ...info }) => ({
+      ...info,
+      eventCount: log.eventCount,
+      sizeBytes: log.size,
+    }));
   }
 
-  /** The archived events whose archive time lies in [from, to], oldest first; retention applies. */
-  between(from: Date, to: Date, retentionDays: number, now: Date): ArchivedEvent[] {
-    const oldest = retentionDays > 0 ? now.getTime() - retentionDays * 86_400_000 : Number.NEGATIVE_INFINITY;
-    return this.entries
-      .filter((entry) => {
-        const time = Date.parse(entry.archivedAt);
-        return time >= from.getTime() && time <= to.getTime() && time >= oldest;
-      })
-      .sort((a, b) => Date.parse(a.archivedAt) - Date.parse(b.archivedAt));
-  }
-
-  get eventCount(): number {
-    return this.entries.length;
-  }
-
-  get size(): number {
-    return this.sizeBytes;
+  /** An archive by ARN. */
+  findByArn(arn: string): Archive | undefined {
+    return [...this.archivesByName.values()].find((archive) => archive.arn === arn);
   }
 }

@@ -1,3 +1,4 @@
+// The IAM evaluator: wildcard patterns and Allow and Deny decisions.
 import { describe, expect, it } from 'vitest';
 import type { PolicyStatement } from '../model.ts';
 import { iamWildcardMatch, isAllowed } from './iam.ts';

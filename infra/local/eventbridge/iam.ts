@@ -1,8 +1,10 @@
-// A small IAM evaluator for the actions this EventBridge checks: identity policies only, as the caller's
-// role carries them. An explicit Deny wins over any Allow; without an Allow the answer is an implicit deny.
-// Conditions are not evaluated locally: a statement with a Condition is taken as applying (the local cloud
-// has no request context to test them against), which errs towards allowing, never towards a false denial.
+// A small IAM evaluator for the actions this EventBridge checks: identity policies only.
 import type { PolicyStatement } from '../model.ts';
+
+// The policies are those the caller's role carries. An explicit Deny wins over any Allow; without an Allow
+// the answer is an implicit deny. Conditions are not evaluated locally: a statement with a Condition is
+// taken as applying (the local cloud has no request context to test them against), which errs towards
+// allowing, never towards a false denial.
 
 function toList(value: string | string[] | undefined): string[] {
   if (value === undefined) return [];

@@ -1,18 +1,19 @@
-// The local cloud's EventBridge: one object for the edge endpoint (`handle`), for tools (`putEvents`,
-// `subscribe`, `history`) and for the local cloud's lifecycle (`start`, `stop`).
+// The local cloud's EventBridge: one object for the edge endpoint, for tools and for start and stop.
 import type { CallerIdentity, LambdaInvoker, LocalLogger, QueueSender, ResolvedStack } from '../model.ts';
 import { type ApiResponse, createApiHandler } from './api.ts';
-import {
-  type BusInfo,
-  type DeliveryListener,
-  type EventHistory,
-  LocalEventBridge,
-  type PutEventsRequestEntry,
-  type PutEventsResult,
-  type RuleInfo,
-} from './bus.ts';
+import { LocalEventBridge } from './bus.ts';
 import { testEventPattern } from './pattern.ts';
+import type {
+  BusInfo,
+  DeliveryListener,
+  EventHistory,
+  PutEventsRequestEntry,
+  PutEventsResult,
+  RuleInfo,
+} from './types.ts';
 
+export { compilePattern, InvalidEventPatternError, matchesPattern } from './pattern.ts';
+export { nextFireTime, parseSchedule } from './schedule.ts';
 export type {
   ArchiveInfo,
   BusInfo,
@@ -28,9 +29,7 @@ export type {
   TargetConfig,
   TargetHistory,
   TargetOutcome,
-} from './bus.ts';
-export { compilePattern, InvalidEventPatternError, matchesPattern } from './pattern.ts';
-export { nextFireTime, parseSchedule } from './schedule.ts';
+} from './types.ts';
 
 export interface EventBridgeOptions {
   stack: ResolvedStack;

@@ -1,3 +1,4 @@
+// Target input: the JSONPath subset, and what a target receives for each input setting.
 import { describe, expect, it } from 'vitest';
 import { evaluateJsonPath, renderTargetInput } from './input.ts';
 

@@ -1,5 +1,4 @@
-// What a rule's target receives: the event, a constant `Input`, the part chosen by `InputPath`, or the
-// result of an `InputTransformer`, as AWS documents them.
+// What a rule's target receives: the event, its `Input`, what `InputPath` selects, or a transformer's result.
 
 export interface InputTransformer {
   InputPathsMap?: Record<string, string>;

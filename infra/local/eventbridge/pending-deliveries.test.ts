@@ -1,3 +1,4 @@
+// The pending deliveries journal: what a bridge started on the same state folder finishes.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';

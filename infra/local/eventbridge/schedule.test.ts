@@ -1,3 +1,4 @@
+// Schedule expressions: rate() and cron() parsing, refusals and next firing times.
 import { describe, expect, it } from 'vitest';
 import { nextFireTime, parseSchedule, ScheduleExpressionError } from './schedule.ts';
 

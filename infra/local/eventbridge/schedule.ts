@@ -1,5 +1,4 @@
-// Schedule expressions of EventBridge rules: `rate(value unit)` and AWS's six-field `cron(...)`
-// (Minutes Hours Day-of-month Month Day-of-week Year, UTC; one of the two day fields must be `?`).
+// Schedule expressions of EventBridge rules, `rate(value unit)` and `cron(...)`, and their next firing.
 
 /** A schedule expression AWS would refuse (answered as a `ValidationException`). */
 export class ScheduleExpressionError extends Error {
@@ -65,6 +64,8 @@ export function parseSchedule(expression: string): Schedule {
   throw new ScheduleExpressionError(expression, 'expected rate(...) or cron(...)');
 }
 
+// AWS's cron has six fields (Minutes Hours Day-of-month Month Day-of-week Year, UTC), and one of the two
+// day fields must be `?`.
 function parseCron(expression: string, body: string): CronSpec {
   const fields = body.split(/\s+/);
   if (fields.length !== 6) throw new ScheduleExpressionError(expression, 'cron needs six fields');

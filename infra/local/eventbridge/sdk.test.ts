@@ -1,5 +1,4 @@
-// The answers of `handle` read through the real AWS SDK client, over a loopback HTTP server that plays
-// the edge endpoint's part (routing on X-Amz-Target), so that the shapes are those the SDK expects.
+// `handle`'s answers read through the real AWS SDK client, so that the shapes are those it expects.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -47,6 +46,7 @@ beforeAll(async () => {
     stateDir: tempStateDir(),
     retryBaseDelayMs: 1,
   });
+  // A loopback HTTP server plays the edge endpoint's part (routing on X-Amz-Target).
   server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));

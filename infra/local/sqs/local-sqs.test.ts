@@ -13,13 +13,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../log.ts';
 import type { ResolvedResource } from '../model.ts';
-import {
-  type LocalSqs,
-  queueAttributes,
-  startLocalSqs,
-  toEdgeUrls,
-  toInternalQueueUrl,
-} from './local-sqs.ts';
+import { type LocalSqs, startLocalSqs } from './local-sqs.ts';
 
 function queue(logicalId: string, name: string, properties: Record<string, unknown> = {}): ResolvedResource {
   return {
@@ -53,35 +47,6 @@ function sqsClient(endpoint: string) {
     maxAttempts: 1,
   });
 }
-
-describe('queue URL rewriting', () => {
-  it('maps a queue URL of any host to the emulator form', () => {
-    expect(toInternalQueueUrl('http://127.0.0.1:4566/000000000000/jobs')).toBe(
-      'http://sqs.us-east-1.localhost/000000000000/jobs',
-    );
-  });
-
-  it('maps emulator URLs in an answer back to the edge form', () => {
-    const answer = '{"QueueUrls":["http://sqs.us-east-1.localhost/000000000000/a"]}';
-
-    expect(toEdgeUrls(answer, 'http://127.0.0.1:4566')).toBe(
-      '{"QueueUrls":["http://127.0.0.1:4566/000000000000/a"]}',
-    );
-  });
-
-  it('turns template properties into queue attributes and leaves encryption out', () => {
-    const attributes = queueAttributes({
-      VisibilityTimeout: 30,
-      RedrivePolicy: { deadLetterTargetArn: dlqArn, maxReceiveCount: 3 },
-      SqsManagedSseEnabled: true,
-    });
-
-    expect(attributes).toEqual({
-      VisibilityTimeout: '30',
-      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 3 }),
-    });
-  });
-});
 
 describe('the embedded SQS with the template queues', () => {
   // Nothing listens on the edge URL here: if a client sent a request to the queue URL's host

@@ -6,35 +6,31 @@
 // `QueueUrl` is rewritten to fauxqs's form, and every URL in an answer back to the edge form: any
 // client, through the edge or directly on this endpoint, sees only the local cloud's URLs.
 // It also answers the DLQ redrive actions fauxqs lacks (ListDeadLetterSourceQueues,
-// StartMessageMoveTask, ListMessageMoveTasks), so `aws sqs start-message-move-task` works here.
+// StartMessageMoveTask, ListMessageMoveTasks; redrive.ts), so `aws sqs start-message-move-task` works here.
 // Its queues' messages are journaled under the state folder and restored on start (durable-queues.ts).
-import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { buildApp } from 'fauxqs';
 import type { LocalLogger, QueueSender, ResolvedResource } from '../model.ts';
 import { createDurableQueues } from './durable-queues.ts';
+import { queueAttributes, tagsOf } from './queue-attributes.ts';
+import {
+  ACCOUNT_ID,
+  INTERNAL_HOST,
+  INTERNAL_PREFIX,
+  REGION,
+  toEdgeUrls,
+  toInternalQueueUrl,
+} from './queue-urls.ts';
+import { createRedriveActions } from './redrive.ts';
+import { SqsCallError } from './sqs-call-error.ts';
 
-const ACCOUNT_ID = '000000000000';
-const REGION = 'us-east-1';
-// fauxqs builds URLs from the Host header; a fixed header without a port makes them predictable.
-const INTERNAL_HOST = 'localhost';
-const INTERNAL_PREFIX = `http://sqs.${REGION}.${INTERNAL_HOST}/`;
+// Thrown by `call` and `sender`: part of this module's interface.
+export { SqsCallError } from './sqs-call-error.ts';
+
 const JSON_CONTENT_TYPE = 'application/x-amz-json-1.0';
 
 // Actions answered only once their change is on disk: a sent message is a promise to the sender.
 const DURABLE_ACTIONS = new Set(['SendMessage', 'SendMessageBatch']);
-
-/** An SQS error answer (`QueueDoesNotExist`, `InvalidParameterValue`, ...). */
-export class SqsCallError extends Error {
-  override readonly name = 'SqsCallError';
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly statusCode: number,
-  ) {
-    super(`${code}: ${message}`);
-  }
-}
 
 /** A raw HTTP exchange, for an edge that forwards requests in-process. */
 export interface SqsHttpRequest {
@@ -87,72 +83,6 @@ export interface StartLocalSqsOptions {
    * `<stateDir>/sqs/queues`); without it they live in memory only.
    */
   journalPath?: string;
-}
-
-const QUEUE_URL = /^https?:\/\/[^/]+\/(\d{12})\/([^/?#]+)\/?$/;
-
-interface MoveTask {
-  TaskHandle: string;
-  Status: 'RUNNING' | 'COMPLETED' | 'FAILED';
-  SourceArn: string;
-  DestinationArn: string;
-  ApproximateNumberOfMessagesMoved: number;
-  StartedTimestamp: number;
-  FailureReason?: string;
-}
-
-interface ReceivedMessage {
-  MessageId: string;
-  ReceiptHandle: string;
-  Body: string;
-  Attributes?: Record<string, string>;
-  MessageAttributes?: Record<string, unknown>;
-}
-
-/** Rewrites a queue URL of any host to fauxqs's own form (the account and name are what identify it). */
-export function toInternalQueueUrl(url: string): string {
-  const match = QUEUE_URL.exec(url);
-  return match ? `${INTERNAL_PREFIX}${match[1]}/${match[2]}` : url;
-}
-
-/** Rewrites every fauxqs queue URL in an answer to the local cloud's form. */
-export function toEdgeUrls(text: string, edgeUrl: string): string {
-  return text.split(INTERNAL_PREFIX).join(`${edgeUrl.replace(/\/$/, '')}/`);
-}
-
-const NUMERIC_ATTRIBUTES = [
-  'VisibilityTimeout',
-  'MessageRetentionPeriod',
-  'DelaySeconds',
-  'ReceiveMessageWaitTimeSeconds',
-  'MaximumMessageSize',
-] as const;
-
-/** Translates an `AWS::SQS::Queue`'s properties to CreateQueue attributes (KMS/SSE are inert locally). */
-export function queueAttributes(properties: Record<string, unknown>): Record<string, string> {
-  const attributes: Record<string, string> = {};
-  for (const name of NUMERIC_ATTRIBUTES) {
-    if (properties[name] !== undefined) attributes[name] = String(properties[name]);
-  }
-  if (String(properties.FifoQueue) === 'true') {
-    attributes.FifoQueue = 'true';
-    for (const name of ['ContentBasedDeduplication', 'DeduplicationScope', 'FifoThroughputLimit']) {
-      if (properties[name] !== undefined) attributes[name] = String(properties[name]);
-    }
-  }
-  for (const name of ['RedrivePolicy', 'RedriveAllowPolicy']) {
-    const value = properties[name];
-    if (value !== undefined) attributes[name] = typeof value === 'string' ? value : JSON.stringify(value);
-  }
-  return attributes;
-}
-
-function tagsOf(properties: Record<string, unknown>): Record<string, string> | undefined {
-  const tags = properties.Tags;
-  if (!Array.isArray(tags) || tags.length === 0) return undefined;
-  return Object.fromEntries(
-    tags.map((tag: { Key: unknown; Value: unknown }) => [String(tag.Key), String(tag.Value)]),
-  );
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
@@ -214,113 +144,6 @@ export async function startLocalSqs(options: StartLocalSqsOptions): Promise<Loca
     typeof payload === 'string' && payload.includes(INTERNAL_PREFIX) ? toEdgeUrls(payload, edgeUrl) : payload,
   );
 
-  // DLQ redrive, which fauxqs lacks: the answers AWS gives, built on the emulator's own actions.
-  const moveTasks: MoveTask[] = [];
-  const redrive = {
-    ListDeadLetterSourceQueues: async (input: Record<string, unknown>) => {
-      const dlqArn = queueArnOfUrl(String(input.QueueUrl ?? ''));
-      return { queueUrls: (await sourceQueuesOf(dlqArn)).map((source) => source.url) };
-    },
-    StartMessageMoveTask: async (input: Record<string, unknown>) => {
-      const sourceArn = String(input.SourceArn ?? '');
-      const destinationArn =
-        typeof input.DestinationArn === 'string' ? input.DestinationArn : await originalSourceOf(sourceArn);
-      const task: MoveTask = {
-        TaskHandle: randomUUID(),
-        Status: 'RUNNING',
-        SourceArn: sourceArn,
-        DestinationArn: destinationArn,
-        ApproximateNumberOfMessagesMoved: 0,
-        StartedTimestamp: Date.now(),
-      };
-      moveTasks.push(task);
-      await moveMessages(task);
-      return { TaskHandle: task.TaskHandle };
-    },
-    ListMessageMoveTasks: async (input: Record<string, unknown>) => ({
-      Results: moveTasks.filter((task) => task.SourceArn === input.SourceArn).reverse(),
-    }),
-  };
-
-  const queueArnOfUrl = (url: string): string => {
-    const match = QUEUE_URL.exec(url);
-    if (!match)
-      throw new SqsCallError('InvalidAddress', `The address ${url} is not valid for this endpoint.`, 404);
-    return `arn:aws:sqs:${REGION}:${match[1]}:${match[2]}`;
-  };
-  const urlOfArn = (arn: string): string => {
-    const name = arn.slice(arn.lastIndexOf(':') + 1);
-    return `${INTERNAL_PREFIX}${ACCOUNT_ID}/${name}`;
-  };
-
-  async function sourceQueuesOf(dlqArn: string): Promise<{ url: string; arn: string }[]> {
-    const listed = await call<{ QueueUrls?: string[] }>('ListQueues', {});
-    const sources: { url: string; arn: string }[] = [];
-    for (const url of listed.QueueUrls ?? []) {
-      const attributes = await call<{ Attributes?: Record<string, string> }>('GetQueueAttributes', {
-        QueueUrl: url,
-        AttributeNames: ['RedrivePolicy', 'QueueArn'],
-      });
-      const policy = attributes.Attributes?.RedrivePolicy;
-      if (policy && (JSON.parse(policy) as { deadLetterTargetArn?: string }).deadLetterTargetArn === dlqArn) {
-        sources.push({ url, arn: attributes.Attributes?.QueueArn ?? queueArnOfUrl(url) });
-      }
-    }
-    return sources;
-  }
-
-  async function originalSourceOf(dlqArn: string): Promise<string> {
-    const sources = await sourceQueuesOf(dlqArn);
-    // AWS remembers each message's source queue; here a DLQ with one source queue is unambiguous.
-    if (sources.length !== 1) {
-      throw new SqsCallError(
-        'InvalidParameterValue',
-        `${dlqArn} is the dead-letter queue of ${sources.length} queues here: give a DestinationArn`,
-        400,
-      );
-    }
-    return sources[0]!.arn;
-  }
-
-  async function moveMessages(task: MoveTask): Promise<void> {
-    const from = urlOfArn(task.SourceArn);
-    const to = urlOfArn(task.DestinationArn);
-    const fifo = task.DestinationArn.endsWith('.fifo');
-    try {
-      for (;;) {
-        const batch = await call<{ Messages?: ReceivedMessage[] }>('ReceiveMessage', {
-          QueueUrl: from,
-          MaxNumberOfMessages: 10,
-          VisibilityTimeout: 30,
-          MessageSystemAttributeNames: ['All'],
-          MessageAttributeNames: ['All'],
-        });
-        const messages = batch.Messages ?? [];
-        if (messages.length === 0) break;
-        for (const message of messages) {
-          await call('SendMessage', {
-            QueueUrl: to,
-            MessageBody: message.Body,
-            ...(message.MessageAttributes ? { MessageAttributes: message.MessageAttributes } : {}),
-            ...(fifo
-              ? {
-                  MessageGroupId: message.Attributes?.MessageGroupId ?? 'redrive',
-                  MessageDeduplicationId: message.Attributes?.MessageDeduplicationId ?? message.MessageId,
-                }
-              : {}),
-          });
-          await call('DeleteMessage', { QueueUrl: from, ReceiptHandle: message.ReceiptHandle });
-          task.ApproximateNumberOfMessagesMoved++;
-        }
-      }
-      task.Status = 'COMPLETED';
-    } catch (error) {
-      task.Status = 'FAILED';
-      task.FailureReason = (error as Error).message;
-      throw error;
-    }
-  }
-
   await app.listen({ port: options.port, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
@@ -363,6 +186,7 @@ export async function startLocalSqs(options: StartLocalSqsOptions): Promise<Loca
     }
     return parsed as T;
   };
+  const redrive = createRedriveActions(call);
 
   const queues = new Map<string, LocalQueue>();
   const urlsByArn = new Map<string, string>();
