@@ -45,11 +45,13 @@ export function createAdminClient(edge: string, fetchImpl: typeof fetch = fetch)
     async request<T>(method: string, path: string, body?: unknown): Promise<T> {
       let response: Response;
       try {
+        // Every call but a read says JSON, with or without a body: the edge refuses any other
+        // state-changing request to the admin API (edge/admin-mount.ts).
+        const readOnly = method === 'GET' || method === 'HEAD';
         response = await fetchImpl(`${base}${ADMIN_PREFIX}${path}`, {
           method,
-          ...(body !== undefined
-            ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }
-            : {}),
+          ...(readOnly ? {} : { headers: { 'content-type': 'application/json' } }),
+          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
         });
       } catch (error) {
         const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
@@ -65,11 +67,13 @@ export function createAdminClient(edge: string, fetchImpl: typeof fetch = fetch)
         parsed = undefined;
       }
       if (!response.ok) {
+        // The admin API answers `{error}`; the edge's guard in front of it an RFC 9457 problem.
+        const answer =
+          typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+        const reason = typeof answer.error === 'string' ? answer.error : answer.detail;
         const message =
-          typeof parsed === 'object' &&
-          parsed !== null &&
-          typeof (parsed as { error?: unknown }).error === 'string'
-            ? (parsed as { error: string }).error
+          typeof reason === 'string'
+            ? reason
             : `${method} ${ADMIN_PREFIX}${path} answered ${response.status}${response.status === 404 || response.status === 400 ? ': this edge has no admin API (an older local cloud?)' : ''}`;
         throw new AdminClientError(message, response.status);
       }

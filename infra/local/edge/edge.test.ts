@@ -269,6 +269,18 @@ describe('createEdge', () => {
       expect(response.headers['x-amzn-errortype']).toBe('ResourceNotFoundException');
     });
 
+    it('refuses an unsigned invocation with 403 MissingAuthenticationTokenException, invoking nothing', async () => {
+      const response = await call(`${edge.url}/2015-03-31/functions/Target/invocations`, {
+        method: 'POST',
+        body: '{}',
+      });
+
+      expect(response.status).toBe(403);
+      expect(response.headers['x-amzn-errortype']).toBe('MissingAuthenticationTokenException');
+      expect(response.json()).toMatchObject({ message: 'Missing Authentication Token' });
+      expect(invocations).toHaveLength(0);
+    });
+
     it('denies a function lambda:InvokeFunction outside its policy', async () => {
       const response = await invoke('Writer', {});
 

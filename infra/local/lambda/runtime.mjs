@@ -1,17 +1,20 @@
 // The Node.js runtime inside one execution environment (a worker thread). Plain JavaScript so that
 // the worker starts without a TypeScript loader, as a bundled function would on AWS Lambda.
-// Protocol with the host (host.ts): the worker posts `ready` or `init-error` once the handler is
-// loaded; the host posts `invoke` messages one at a time; the worker answers each with `result`.
+// Protocol with the host (worker-pool.ts, sync-invoker.ts): the worker posts `ready` or `init-error`
+// once the handler is loaded; the host posts `invoke` messages one at a time; the worker answers each
+// with `result`.
 import { existsSync, readFileSync } from 'node:fs';
 import { Module } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 import { parentPort, workerData } from 'node:worker_threads';
+import { installSdkFallback } from './sdk-fallback.mjs';
 
-const { codeDir, handler: handlerSetting, enableSourceMaps } = workerData;
+const { codeDir, handler: handlerSetting, enableSourceMaps, sdkBase } = workerData;
 
 if (enableSourceMaps) process.setSourceMapsEnabled(true);
+if (sdkBase) installSdkFallback(sdkBase);
 
 let currentRequestId;
 

@@ -1,0 +1,69 @@
+// Forwards a request the edge has read to the emulator behind it (DynamoDB Local, the SQS emulator) and
+// streams the answer back, optionally rewriting its text.
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { EdgeError } from './aws-protocol.ts';
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'content-length',
+  'expect',
+  'upgrade',
+]);
+
+function forwardHeaders(incoming: IncomingMessage, length: number): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(incoming.headers)) {
+    if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
+  }
+  headers['content-length'] = String(length);
+  return headers;
+}
+
+/**
+ * Sends `body` to the same path on `upstream` with the request's own headers and answers with what
+ * the upstream answers; `transform` rewrites the answer's text. An unreachable upstream is a 503.
+ */
+export function proxy(
+  upstream: string,
+  incoming: IncomingMessage,
+  body: Buffer,
+  outgoing: ServerResponse,
+  transform?: (text: string) => string,
+): Promise<void> {
+  const target = new URL(incoming.url ?? '/', upstream);
+  return new Promise((resolve, reject) => {
+    const upstreamRequest = httpRequest(
+      target,
+      { method: incoming.method, headers: forwardHeaders(incoming, body.length) },
+      (upstreamResponse) => {
+        const headers = { ...upstreamResponse.headers };
+        if (!transform) {
+          outgoing.writeHead(upstreamResponse.statusCode ?? 502, headers);
+          upstreamResponse.pipe(outgoing);
+          upstreamResponse.on('end', resolve);
+          upstreamResponse.on('error', reject);
+          return;
+        }
+        const chunks: Buffer[] = [];
+        upstreamResponse.on('data', (chunk: Buffer) => chunks.push(chunk));
+        upstreamResponse.on('error', reject);
+        upstreamResponse.on('end', () => {
+          const text = transform(Buffer.concat(chunks).toString('utf8'));
+          delete headers['transfer-encoding'];
+          headers['content-length'] = String(Buffer.byteLength(text));
+          outgoing.writeHead(upstreamResponse.statusCode ?? 502, headers);
+          outgoing.end(text);
+          resolve();
+        });
+      },
+    );
+    upstreamRequest.on('error', (error) =>
+      reject(
+        new EdgeError(503, 'ServiceUnavailableException', `Upstream ${upstream} failed: ${error.message}`),
+      ),
+    );
+    upstreamRequest.end(body);
+  });
+}

@@ -1,0 +1,48 @@
+// A function's output, as CloudWatch Logs would hold it: appended to `<logDir>/<name>.log` and echoed
+// to the host's output with each line prefixed by `[name]`.
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+
+export interface FunctionLog {
+  /** Writes text, line by line. */
+  emit(text: string): void;
+  /** Writes a stream's complete lines as they come, and the rest when it ends. */
+  pipe(stream: Readable): void;
+  /** Closes the log file. */
+  close(): Promise<void>;
+}
+
+/** Opens the log of one function (the folder must exist). */
+export function createFunctionLog(name: string, logDir: string, output: NodeJS.WritableStream): FunctionLog {
+  const file = createWriteStream(join(logDir, `${name}.log`), { flags: 'a' });
+
+  function emit(text: string): void {
+    // Output can still drain from a terminated worker after stop() closed the log file.
+    if (file.writableEnded) return;
+    for (const line of text.split(/\r\n|\r|\n/)) {
+      file.write(`${line}\n`);
+      output.write(`[${name}] ${line}\n`);
+    }
+  }
+
+  return {
+    emit,
+    pipe(stream) {
+      let buffer = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        buffer += chunk;
+        const end = buffer.lastIndexOf('\n');
+        if (end < 0) return;
+        emit(buffer.slice(0, end));
+        buffer = buffer.slice(end + 1);
+      });
+      stream.on('end', () => {
+        if (buffer) emit(buffer);
+        buffer = '';
+      });
+    },
+    close: () => new Promise<void>((resolve) => file.end(() => resolve())),
+  };
+}
