@@ -46,7 +46,7 @@ describe('OpenAPI document', () => {
     expect(document.openapi).toBe('3.1.0');
   });
 
-  it('lists every public route of ARCHITECTURE §3', () => {
+  it('lists every public route of docs/architecture.md §3', () => {
     const routes = Object.entries(document.paths).flatMap(([path, methods]) =>
       Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
     );

@@ -145,7 +145,9 @@ export class PublicApi extends Construct {
       'The Plus feature plan (threat protection) is a per-user cost decision for the operator; the API throttles per stage',
     );
     this.userPoolClient = this.userPool.addClient('ApiClient', {
-      authFlows: { userSrp: true },
+      // SRP for applications; the administrator's password flow (IAM credentials only) for
+      // scripts/first-user.sh, which signs in the first user of a fresh deployment.
+      authFlows: { userSrp: true, adminUserPassword: true },
       generateSecret: false,
       preventUserExistenceErrors: true,
       accessTokenValidity: Duration.hours(1),

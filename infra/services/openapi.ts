@@ -26,7 +26,7 @@ export class OpenApiService extends ServiceConstruct {
     acknowledgeNagRule(
       this.route,
       'APIG4',
-      'The OpenAPI document is public by design (ARCHITECTURE §3): clients read it before they have a token',
+      'The OpenAPI document is public by design (docs/architecture.md §3): clients read it before they have a token',
     );
   }
 }
