@@ -59,6 +59,9 @@ export async function callApi(
       ...options.headers,
     },
     body,
+  }).catch((error: Error) => {
+    // fetch says only "fetch failed": name the call and the network error behind it.
+    throw new Error(`${method} ${path}: ${error.message} (${String(error.cause)})`, { cause: error });
   });
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };

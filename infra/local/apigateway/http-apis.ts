@@ -4,7 +4,14 @@ import type { AddressInfo } from 'node:net';
 import type { IdentityRegistry } from '../auth/identities.ts';
 import type { LocalIssuer } from '../auth/jwt.ts';
 import type { AuthorizerState } from '../auth/state.ts';
-import { BodyTooLargeError, headerLists, readBody, sourceIpOf, splitTarget } from '../edge/http.ts';
+import {
+  BodyTooLargeError,
+  headerLists,
+  keepConnections,
+  readBody,
+  sourceIpOf,
+  splitTarget,
+} from '../edge/http.ts';
 import type { LambdaInvoker, LocalLogger, ResolvedStack } from '../model.ts';
 import { type ApiConfig, type Integration, loadApi, STAGE } from './api-config.ts';
 import { createAuthorize } from './authorize.ts';
@@ -199,6 +206,7 @@ export async function createHttpApis(options: HttpApisOptions): Promise<HttpApis
           outgoing.end();
         });
       });
+      keepConnections(server);
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {

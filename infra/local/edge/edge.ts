@@ -18,7 +18,7 @@ import {
   signatureError,
   unknownOperation,
 } from './aws-protocol.ts';
-import { BodyTooLargeError, readBody, sendJson, splitTarget } from './http.ts';
+import { BodyTooLargeError, keepConnections, readBody, sendJson, splitTarget } from './http.ts';
 import { handleLambdaInvoke } from './lambda-invoke.ts';
 import { dynamodbChecks } from './resources.ts';
 import { handleSqs } from './sqs.ts';
@@ -165,6 +165,7 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
       outgoing.end();
     });
   });
+  keepConnections(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, host, () => {

@@ -69,3 +69,18 @@ export function splitTarget(url: string | undefined): { rawPath: string; rawQuer
 export function sourceIpOf(request: IncomingMessage): string {
   return (request.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
 }
+
+/**
+ * How long a server keeps an idle keep-alive connection (API Gateway's own idle timeout is longer
+ * than clients'). Clients close theirs first (undici after 4 s, the SDK's agents when told), so a
+ * request is never written to a socket the server is closing at that moment: Node's default of
+ * 5 s races a client's 4 s on a busy machine, and the request fails with a reset.
+ */
+export const IDLE_CONNECTION_MS = 65_000;
+
+/** Applies the idle timeout above to a server (headers must still arrive within a shorter bound). */
+export function keepConnections(server: { keepAliveTimeout: number; headersTimeout: number }): void {
+  server.keepAliveTimeout = IDLE_CONNECTION_MS;
+  // Node requires headersTimeout above keepAliveTimeout for kept connections to be reused safely.
+  server.headersTimeout = IDLE_CONNECTION_MS + 1_000;
+}
