@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ListQueuesCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type CloudProcess, startCloudProcess, tokenFromState } from '../support/cloud-process.ts';
-import { localCloud, scheduleRequest, waitFor } from '../support/e2e.ts';
+import { scheduleRequest, waitFor } from '../support/e2e.ts';
 import { freePortRange, ROOT } from '../support/local-cloud.ts';
 
 // The local cloud loses nothing when it crashes (docs/architecture.md, "the local cloud"): the
@@ -58,7 +58,7 @@ async function shortenVisibility(edgeUrl: string): Promise<void> {
 }
 
 describe('a crash of the whole local cloud', () => {
-  const { cloudAssemblyDir } = localCloud();
+  const { cloudAssemblyDir } = inject('synthesis');
   // A message received just before the crash stays hidden until its visibility timeout ends (as on
   // AWS, where its consumer died); then the workflow and the flight run on a busy machine. The test
   // shortens every queue's visibility timeout to RUN_VISIBILITY_SECONDS (still above the longest
