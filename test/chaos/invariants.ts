@@ -135,7 +135,11 @@ export function nothingReservedForEndedDeliveries(obs: Observations): Invariant 
     )
     .map((item) => `${String(item.droneId)}→${String(item.deliveryId)}`);
   const assignments = obs.drones
-    .filter((item) => item.sk === 'ASSIGNMENT' && ended.has(idOf(item.pk, 'ASSIGNMENT#')))
+    // A finished one is the record of the flight that served the delivery, kept for late retries.
+    .filter(
+      (item) =>
+        item.sk === 'ASSIGNMENT' && item.finishedAt === undefined && ended.has(idOf(item.pk, 'ASSIGNMENT#')),
+    )
     .map((item) => idOf(item.pk, 'ASSIGNMENT#'));
   // A drone's windows are booking items in its partition (functions/drone/core/keys.ts). A booking
   // that took off is no reservation any more: it is kept to block the drone's recharge after the

@@ -67,6 +67,13 @@ function resultOf(assignment: Assignment): AssignmentResult {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+function flown(deliveryId: string): ConflictError {
+  return new ConflictError(
+    `The drone of delivery ${deliveryId} has already delivered it.`,
+    'drone-in-flight',
+  );
+}
+
 function inFlight(deliveryId: string): ConflictError {
   return new ConflictError(
     `The drone of delivery ${deliveryId} has already picked up the package.`,
@@ -117,6 +124,7 @@ export async function assignDrone(
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const existing = await deps.store.getAssignment(deliveryId);
     if (existing && sameRequest(existing.request, request)) return resultOf(existing);
+    if (existing?.finishedAt !== undefined) throw flown(deliveryId);
     const recall = existing ? await recallFor(deps.store, existing) : undefined;
     const choice = await chooseDrone(deps, deliveryId, request, {
       // A drone called back from this delivery's flight is not home before its old window ends.
@@ -270,7 +278,8 @@ export async function releaseDrone(
 ): Promise<ReleaseResult> {
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const assignment = await deps.store.getAssignment(deliveryId);
-    if (!assignment) return { deliveryId, released: false };
+    // A finished flight holds nothing: its booking ends with its window, its assignment is a record.
+    if (!assignment || assignment.finishedAt !== undefined) return { deliveryId, released: false };
     const recall = await recallFor(deps.store, assignment);
     if (await deps.store.release({ assignment, ...(recall ? { recall } : {}) })) {
       return { deliveryId, released: true };

@@ -119,8 +119,17 @@ export const assignmentSchema = z.object({
   version: z.number().int(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  /**
+   * When its flight ended. The assignment is kept (until `expiresAt`) so that a late retry of the
+   * request that booked it is answered with the flight that served it, never a second booking.
+   */
+  finishedAt: z.string().optional(),
+  expiresAt: z.number().int().optional(),
 });
 export type Assignment = z.infer<typeof assignmentSchema>;
+
+/** How long a finished assignment answers retries: as long as a request may wait in a dead-letter queue. */
+export const FINISHED_ASSIGNMENT_TTL_SECONDS = 14 * 24 * 3600;
 
 /** The booking an assignment holds. */
 export function bookingOf(assignment: Assignment): Booking {

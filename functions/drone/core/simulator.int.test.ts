@@ -78,6 +78,6 @@ describe('the simulator on the dispatch index', () => {
       'Idle',
     ]);
     expect(after).toEqual({ flying: [], departures: [] });
-    expect(await store.getAssignment('sim-d1')).toBeUndefined();
+    expect(await store.getAssignment('sim-d1')).toMatchObject({ finishedAt: expect.any(String) });
   });
 });

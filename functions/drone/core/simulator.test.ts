@@ -202,7 +202,7 @@ describe('a booked delivery in the simulator, end to end on the memory table', (
       'Returning',
       'Idle',
     ]);
-    expect(memory.assignments.has('d-1')).toBe(false);
+    expect(memory.assignments.get('d-1')?.finishedAt).toEqual(expect.any(String));
     expect(memory.flying.has('drone-1')).toBe(false);
     expect(
       bus.published

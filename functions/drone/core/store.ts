@@ -33,6 +33,7 @@ import {
   type DroneProfile,
   droneProfileSchema,
   droneSchema,
+  FINISHED_ASSIGNMENT_TTL_SECONDS,
 } from './model.ts';
 import type { DroneStore, FlightEntry, Recall } from './store-port.ts';
 
@@ -162,7 +163,8 @@ export function createDroneStore(client: DynamoDBDocumentClient, tableName: stri
       const { Item } = await client.send(
         new GetCommand({ TableName: tableName, Key: assignmentKey(deliveryId), ConsistentRead: true }),
       );
-      return Item ? assignmentSchema.parse(Item) : undefined;
+      // A bare finish marker (its assignment deleted by hand before the flight ended) is no assignment.
+      return Item && 'request' in Item ? assignmentSchema.parse(Item) : undefined;
     },
 
     async getProfile(droneId) {
@@ -357,14 +359,21 @@ export function createDroneStore(client: DynamoDBDocumentClient, tableName: stri
         });
       }
       if (finishing && previous.deliveryId !== undefined) {
-        // The assignment may already be gone (deleted by hand); it must not belong to another drone.
-        // The booking stays until its window ends: the drone is charging until then.
+        // Kept, marked finished: a late retry of the request is answered with this flight (see
+        // model.ts). It must not belong to another drone. One deleted by hand leaves a bare marker
+        // (no request), which getAssignment reads as none.
         items.push({
-          Delete: {
+          Update: {
             TableName: tableName,
             Key: assignmentKey(previous.deliveryId),
+            UpdateExpression: 'SET finishedAt = :finishedAt, expiresAt = :expiresAt',
             ConditionExpression: 'attribute_not_exists(pk) OR droneId = :droneId',
-            ExpressionAttributeValues: { ':droneId': previous.droneId },
+            ExpressionAttributeValues: {
+              ':droneId': previous.droneId,
+              ':finishedAt': update.lastTelemetryAt,
+              ':expiresAt':
+                Math.floor(Date.parse(update.lastTelemetryAt) / 1000) + FINISHED_ASSIGNMENT_TTL_SECONDS,
+            },
           },
         });
       }

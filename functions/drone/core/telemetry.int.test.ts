@@ -117,7 +117,18 @@ describe('ingestTelemetry', () => {
         report(`2030-01-01T10:00:0${index}.000Z`, { deliveryId: 'tele-d2', status }),
       );
     }
-    expect(await store.getAssignment('tele-d2')).toBeUndefined();
+    // Kept as the record of the flight that served it, so a late retry is not booked again.
+    expect(await store.getAssignment('tele-d2')).toMatchObject({
+      droneId: 't-home',
+      finishedAt: '2030-01-01T10:00:05.000Z',
+      expiresAt: Date.parse('2030-01-01T10:00:05.000Z') / 1000 + 14 * 24 * 3600,
+    });
+    const late = { store, now: () => new Date('2030-01-01T11:00:00Z') };
+    expect(await assignDrone(late, 'tele-d2', assignmentRequest())).toMatchObject({ droneId: 't-home' });
+    await expect(
+      assignDrone(late, 'tele-d2', { ...assignmentRequest(), weightKg: 1.5 }),
+    ).rejects.toMatchObject({ statusCode: 409 });
+    expect(await releaseDrone(late, 'tele-d2')).toEqual({ deliveryId: 'tele-d2', released: false });
     const home = await store.getDrone('t-home');
     expect(home?.state).toBe('Idle');
     expect(home?.deliveryId).toBeUndefined();

@@ -142,7 +142,7 @@ export function createMemoryDroneStore(initial: Drone[] = []) {
       if (finishing && previous.deliveryId !== undefined) {
         const held = assignments.get(previous.deliveryId);
         if (held && held.droneId !== previous.droneId) return false;
-        assignments.delete(previous.deliveryId);
+        if (held) assignments.set(previous.deliveryId, { ...held, finishedAt: update.lastTelemetryAt });
       }
       const { outboxKey: _key, outboxSince: _since, ...rest } = stored;
       const next: Drone = {
