@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFixture } from '../../../events/fixtures.ts';
 import { type ParsedDeliveryEvent, parseDeliveryEvent } from '../../../events/schemas.ts';
+import { fakeEventBridge } from '../../../events/test-support/fake-event-bridge.ts';
 import { NotFoundError, ServiceUnavailableError, ValidationError } from '../../../shared/errors.ts';
 import { pendingEvents, publishPending } from '../../../shared/outbox.ts';
 import { createEventPublisher } from '../../../shared/publisher.ts';
 import { requestLookupOf } from '../../../shared/test-support/request-lookup.ts';
 import { createTestTable } from '../../../test/support/dynamodb.ts';
-import { fakeEventBridge } from '../../delivery/test-support/fakes.ts';
 import { getHistory, recordEvent } from './history.ts';
 import { createHistoryStore, type HistoryStore } from './store.ts';
 

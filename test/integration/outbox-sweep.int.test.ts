@@ -1,17 +1,19 @@
+// Across services: the Delivery outbox sweeper republishes abandoned events with their ids, and
+// History and Notifications, the consumers, take each logical event once (docs/architecture.md §4).
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseDeliveryEvent } from '../../../events/schemas.ts';
-import { createEventPublisher } from '../../../shared/publisher.ts';
-import { createTestTable } from '../../../test/support/dynamodb.ts';
-import { recordEvent } from '../../history/core/history.ts';
-import { createHistoryStore, type HistoryStore } from '../../history/core/store.ts';
-import { createSentLedger } from '../../notifications/core/ledger.ts';
-import { sendNotifications } from '../../notifications/core/notify.ts';
-import type { NotificationMessage } from '../../notifications/core/sender.ts';
-import { fakeEventBridge, newDelivery, steppingClock } from '../test-support/fakes.ts';
-import { putDelivery, scheduleDelivery } from './lifecycle.ts';
-import { createDeliveryStore, type DeliveryStore } from './store.ts';
-import { type SweepLimits, sweepOutboxes } from './sweeper.ts';
-import type { DeliveryDeps } from './transitions.ts';
+import { parseDeliveryEvent } from '../../events/schemas.ts';
+import { putDelivery, scheduleDelivery } from '../../functions/delivery/core/lifecycle.ts';
+import { createDeliveryStore, type DeliveryStore } from '../../functions/delivery/core/store.ts';
+import { type SweepLimits, sweepOutboxes } from '../../functions/delivery/core/sweeper.ts';
+import type { DeliveryDeps } from '../../functions/delivery/core/transitions.ts';
+import { fakeEventBridge, newDelivery, steppingClock } from '../../functions/delivery/test-support/fakes.ts';
+import { recordEvent } from '../../functions/history/core/history.ts';
+import { createHistoryStore, type HistoryStore } from '../../functions/history/core/store.ts';
+import { createSentLedger } from '../../functions/notifications/core/ledger.ts';
+import { sendNotifications } from '../../functions/notifications/core/notify.ts';
+import type { NotificationMessage } from '../../functions/notifications/core/sender.ts';
+import { createEventPublisher } from '../../shared/publisher.ts';
+import { createTestTable } from '../support/dynamodb.ts';
 
 // Fault injection at each step boundary of the outbox (core/transitions.ts): the call dies after
 // its write and before publishing, or after publishing and before clearing; the sweeper, or the
