@@ -28,5 +28,26 @@ public class LoopbackDynamoDbLocal {
       ((ServerConnector) connector).setHost(host);
     }
     proxy.start();
+    exitWithParent();
+  }
+
+  /**
+   * The process that started this one holds its standard input open; when that process ends, even
+   * killed with SIGKILL, the input closes and this server exits with it, so no test run or local
+   * cloud that died leaves a DynamoDB Local behind.
+   */
+  private static void exitWithParent() {
+    Thread watcher = new Thread(() -> {
+      try {
+        while (System.in.read() != -1) {
+          // Nothing is ever sent: only the end of the input matters.
+        }
+      } catch (java.io.IOException ignored) {
+        // A broken pipe is the parent gone, too.
+      }
+      System.exit(0);
+    }, "exit-with-parent");
+    watcher.setDaemon(true);
+    watcher.start();
   }
 }
