@@ -1,6 +1,8 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { tracer } from '../observability.ts';
+import { traced } from '../observability.ts';
 import { boundedClientConfig } from './http.ts';
 
 /** The EventBridge client, created once per execution environment, traced, every call bounded in time. */
-export const eventBridgeClient = tracer.captureAWSv3Client(new EventBridgeClient(boundedClientConfig()));
+export const eventBridgeClient = /* @__PURE__ */ traced(
+  /* @__PURE__ */ new EventBridgeClient(/* @__PURE__ */ boundedClientConfig()),
+);

@@ -4,7 +4,7 @@ import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer } from '../test-support/http-server.ts';
 import { boundedClientConfig, SDK_TIMEOUTS, type SdkTimeouts } from './http.ts';
 
@@ -33,13 +33,34 @@ function dynamoDbAt(url: string, timeouts: SdkTimeouts) {
 
 const getItem = new GetItemCommand({ TableName: 't', Key: { pk: { S: 'a' } } });
 
+/**
+ * The bound under test must outlast the request's way to the server, so that the server has the
+ * request when the bound ends it. The first call of a process pays for loading the SDK's signer
+ * and HTTP handler; paid once here, half a second leaves a local round trip ample room when busy.
+ */
+const BOUND_MS = 500;
+
+beforeAll(async () => {
+  const warm = await startTestServer('answer');
+  const client = dynamoDbAt(warm.url, {
+    connectionTimeoutMs: 30_000,
+    requestTimeoutMs: 30_000,
+    socketTimeoutMs: 30_000,
+    maxAttempts: 1,
+  });
+  // The stand-in answers `{}`, which is a GetItem without an item: only the round trip matters.
+  await client.send(getItem);
+  client.destroy();
+  await warm.close();
+});
+
 describe('boundedClientConfig', () => {
   it('abandons a call whose server never answers, after every attempt', async () => {
     const stuck = await server('never-answer');
     // The connection succeeds at once; only the request timeout can end the wait.
     const client = dynamoDbAt(stuck.url, {
       connectionTimeoutMs: 10_000,
-      requestTimeoutMs: 50,
+      requestTimeoutMs: BOUND_MS,
       socketTimeoutMs: 10_000,
       maxAttempts: 2,
     });
@@ -57,7 +78,7 @@ describe('boundedClientConfig', () => {
     const client = dynamoDbAt(stalling.url, {
       connectionTimeoutMs: 10_000,
       requestTimeoutMs: 10_000,
-      socketTimeoutMs: 50,
+      socketTimeoutMs: BOUND_MS,
       maxAttempts: 2,
     });
 

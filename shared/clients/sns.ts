@@ -1,6 +1,8 @@
 import { SNSClient } from '@aws-sdk/client-sns';
-import { tracer } from '../observability.ts';
+import { traced } from '../observability.ts';
 import { boundedClientConfig } from './http.ts';
 
 /** The SNS client (SMS to phone numbers), created once per execution environment, traced, every call bounded in time. */
-export const snsClient = tracer.captureAWSv3Client(new SNSClient(boundedClientConfig()));
+export const snsClient = /* @__PURE__ */ traced(
+  /* @__PURE__ */ new SNSClient(/* @__PURE__ */ boundedClientConfig()),
+);

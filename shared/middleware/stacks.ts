@@ -6,7 +6,6 @@ import {
 } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import {
@@ -16,16 +15,17 @@ import {
   withCorrelationId,
 } from '../correlation.ts';
 import { type ApiEvent, type ApiResult, headerOf } from '../http.ts';
-import { logger, metrics, tracer } from '../observability.ts';
+import { logger, metrics } from '../observability.ts';
 import { recordBatch, responseMetrics } from './metrics.ts';
 import { problemErrors } from './problem.ts';
+import { invocationTracing } from './tracing.ts';
 
 type Core<E, R> = (event: E, context: Context) => Promise<R>;
 
 function observed<E, R>(core: Core<E, R>) {
   return middy<E, R>(core)
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(captureLambdaHandler(tracer))
+    .use(invocationTracing<E, R>())
     .use(logMetrics(metrics));
 }
 
