@@ -1,9 +1,13 @@
 // `npm run bench [-- <name>...]`: runs the benchmarks (all, or those named), each subject beside its
 // baseline in the same run, prints a Markdown table of medians and ratios and writes it to
-// bench/results/latest.md, with the raw figures in bench/results/latest.json.
+// bench/results/latest.md, with the raw figures in bench/results/latest.json. A family of benchmarks
+// (one per function bundle, say) adds its rows to the table and a section of its own below it.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { apiRead } from './api-read.bench.ts';
+import { bundleStart } from './bundle-start.bench.ts';
 import { eventRouting } from './event-routing.bench.ts';
+import type { BenchmarkFamily } from './family.ts';
 import {
   type BenchmarkDefinition,
   type BenchmarkResult,
@@ -16,6 +20,7 @@ import { lambdaInvoke } from './lambda-invoke.bench.ts';
 import { patternMatching } from './pattern-matching.bench.ts';
 
 const BENCHMARKS: readonly BenchmarkDefinition[] = [lambdaInvoke, eventRouting, patternMatching];
+const FAMILIES: readonly BenchmarkFamily[] = [bundleStart, apiRead];
 
 // Three benchmarks at about 1 s of warm-up and 14 s of rounds each keep a full run under a minute.
 const SETTINGS: MeasureSettings = { warmupMs: 1_000, minSampleUs: 50, budgetMs: 14_000, maxRounds: 200_000 };
@@ -58,7 +63,13 @@ function table(results: readonly BenchmarkResult[]): string {
   return [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
 
-function report(results: readonly BenchmarkResult[], info: ReturnType<typeof machine>, date: string): string {
+function report(
+  results: readonly BenchmarkResult[],
+  sections: readonly string[],
+  info: ReturnType<typeof machine>,
+  date: string,
+): string {
+  const described = new Map(results.map((r) => [r.name, r]));
   return [
     '# Benchmark results',
     '',
@@ -68,43 +79,64 @@ function report(results: readonly BenchmarkResult[], info: ReturnType<typeof mac
     '',
     table(results),
     '',
-    ...results.map(
+    ...[...described.values()].map(
       (r) =>
         `- **${r.name}**: ${r.description} (samples of ${r.subject.batch} / ${r.baseline.batch} operations).`,
     ),
     '',
+    ...sections,
   ].join('\n');
+}
+
+async function run(definition: BenchmarkDefinition, settings: MeasureSettings, name: string) {
+  const result = await measure(definition, settings);
+  console.error(
+    `  ${name} ${result.subject.label}: ${formatDuration(result.subject.medianNs)} vs ${formatDuration(result.baseline.medianNs)} (${formatRatio(result.ratio)}, ${result.rounds} rounds, ${(result.elapsedMs / 1000).toFixed(1)} s)`,
+  );
+  return result;
 }
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
-  const unknown = wanted.filter((name) => !BENCHMARKS.some((b) => b.name === name));
+  const known = [...BENCHMARKS, ...FAMILIES].map((b) => b.name);
+  const unknown = wanted.filter((name) => !known.includes(name));
   if (unknown.length > 0) {
-    console.error(
-      `Unknown benchmark(s): ${unknown.join(', ')}. Known: ${BENCHMARKS.map((b) => b.name).join(', ')}`,
-    );
+    console.error(`Unknown benchmark(s): ${unknown.join(', ')}. Known: ${known.join(', ')}`);
     process.exitCode = 2;
     return;
   }
-  const selected = wanted.length === 0 ? BENCHMARKS : BENCHMARKS.filter((b) => wanted.includes(b.name));
+  const chosen = <T extends { name: string }>(all: readonly T[]) =>
+    wanted.length === 0 ? all : all.filter((b) => wanted.includes(b.name));
   const results: BenchmarkResult[] = [];
-  for (const definition of selected) {
+  const sections: string[] = [];
+  for (const definition of chosen(BENCHMARKS)) {
     console.error(`running ${definition.name} ...`);
-    const result = await measure(definition, SETTINGS);
-    console.error(
-      `  ${definition.name}: ${formatDuration(result.subject.medianNs)} vs ${formatDuration(result.baseline.medianNs)} (${formatRatio(result.ratio)}, ${result.rounds} rounds, ${(result.elapsedMs / 1000).toFixed(1)} s)`,
-    );
-    results.push(result);
+    results.push(await run(definition, SETTINGS, definition.name));
+  }
+  for (const family of chosen(FAMILIES)) {
+    console.error(`running ${family.name} ...`);
+    const expanded = await family.expand();
+    try {
+      const members: BenchmarkResult[] = [];
+      for (const definition of expanded.definitions) {
+        members.push(await run(definition, family.settings, family.name));
+      }
+      results.push(...members);
+      sections.push(expanded.summary(members));
+    } finally {
+      await expanded.dispose();
+    }
   }
   const info = machine();
   const date = new Date().toISOString();
-  const markdown = report(results, info, date);
+  const familySettings = Object.fromEntries(chosen(FAMILIES).map((family) => [family.name, family.settings]));
+  const markdown = report(results, sections, info, date);
   const resultsDir = new URL('./results/', import.meta.url);
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(new URL('latest.md', resultsDir), markdown);
   writeFileSync(
     new URL('latest.json', resultsDir),
-    `${JSON.stringify({ date, machine: info, settings: SETTINGS, results }, null, 2)}\n`,
+    `${JSON.stringify({ date, machine: info, settings: SETTINGS, familySettings, results }, null, 2)}\n`,
   );
   console.log(markdown);
 }

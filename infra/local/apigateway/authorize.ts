@@ -1,6 +1,6 @@
 // Checks a route's authorization (JWT authorizer or SigV4 with IAM policies) and builds the event's authorizer context.
 import { createHash } from 'node:crypto';
-import { isAllowed } from '../auth/iam.ts';
+import { createPolicyDecisions } from '../auth/iam.ts';
 import type { IdentityRegistry } from '../auth/identities.ts';
 import type { LocalIssuer } from '../auth/jwt.ts';
 import { verifySigV4 } from '../auth/sigv4.ts';
@@ -77,6 +77,7 @@ export type Authorize = (
 /** The authorization check of a stack's HTTP APIs: the authorizer context of an allowed request. */
 export function createAuthorize(options: AuthorizeOptions): Authorize {
   const { stack, identities, issuer, log } = options;
+  const isAllowed = createPolicyDecisions();
   return async function authorize(
     config: ApiConfig,
     target: RouteTarget,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PolicyStatement } from '../model.ts';
-import { isAllowed } from './iam.ts';
+import { createPolicyDecisions, isAllowed } from './iam.ts';
 import { recordingLogger } from './test-support.ts';
 
 const TABLE = 'arn:aws:dynamodb:us-east-1:000000000000:table/Orders';
@@ -90,6 +90,44 @@ describe('isAllowed', () => {
     const second = isAllowed(statements, 'dynamodb:GetItem', TABLE, log);
 
     expect([first, second]).toEqual([false, false]);
+    expect(log.lines.filter((line) => line.level === 'warn')).toHaveLength(1);
+  });
+});
+
+describe('createPolicyDecisions', () => {
+  it('answers as isAllowed, each statement list by its own statements', () => {
+    const decide = createPolicyDecisions();
+    const reader: PolicyStatement[] = [{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: TABLE }];
+    const writer: PolicyStatement[] = [
+      { Effect: 'Allow', Action: 'dynamodb:*', Resource: '*' },
+      { Effect: 'Deny', Action: 'dynamodb:GetItem', Resource: TABLE },
+    ];
+
+    const answers = [
+      decide(reader, 'dynamodb:GetItem', TABLE),
+      decide(writer, 'dynamodb:GetItem', TABLE),
+      decide(reader, 'dynamodb:PutItem', TABLE),
+      decide(writer, 'dynamodb:PutItem', TABLE),
+      decide(reader, 'dynamodb:GetItem', TABLE),
+      decide(writer, 'dynamodb:GetItem', TABLE),
+    ];
+
+    expect(answers).toEqual([true, false, false, true, true, false]);
+  });
+
+  it('warns once about a statement with a Condition, as isAllowed does', () => {
+    const log = recordingLogger();
+    const decide = createPolicyDecisions();
+    const statements: PolicyStatement[] = [
+      { Effect: 'Allow', Action: '*', Resource: '*', Condition: { Bool: { 'aws:SecureTransport': 'true' } } },
+    ];
+
+    const answers = [
+      decide(statements, 'dynamodb:GetItem', TABLE, log),
+      decide(statements, 'sqs:SendMessage', '*', log),
+    ];
+
+    expect(answers).toEqual([false, false]);
     expect(log.lines.filter((line) => line.level === 'warn')).toHaveLength(1);
   });
 });

@@ -80,3 +80,34 @@ export function isAllowed(
   }
   return allowed;
 }
+
+/** `isAllowed` of a statement list that never changes (a role's), remembered per action and resource. */
+export type PolicyDecisions = (
+  statements: readonly PolicyStatement[],
+  action: string,
+  resourceArn: string,
+  log?: LocalLogger,
+) => boolean;
+
+/**
+ * Remembers each decision of `isAllowed` per statement list (by identity: the identity registry keeps
+ * one list per role), action and resource, so that a function's every call is not evaluated again.
+ */
+export function createPolicyDecisions(maxPerStatements = 4_096): PolicyDecisions {
+  const decisions = new WeakMap<readonly PolicyStatement[], Map<string, boolean>>();
+  return (statements, action, resourceArn, log) => {
+    let known = decisions.get(statements);
+    if (!known) {
+      known = new Map();
+      decisions.set(statements, known);
+    }
+    const key = `${action}\0${resourceArn}`;
+    let allowed = known.get(key);
+    if (allowed === undefined) {
+      allowed = isAllowed(statements, action, resourceArn, log);
+      if (known.size >= maxPerStatements) known.clear();
+      known.set(key, allowed);
+    }
+    return allowed;
+  };
+}

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair, SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLocalIssuer, type LocalIssuer } from './jwt.ts';
 
 const ISSUER = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_local';
@@ -75,6 +75,41 @@ describe('local JWT issuer', () => {
     const result = await issuer.verify(token, { issuer: ISSUER, audience: ['client-1'] });
 
     expect(result.ok).toBe(false);
+  });
+
+  describe('a token verified before', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('is refused once it has expired', async () => {
+      const token = await issuer.mint({
+        issuer: ISSUER,
+        audience: 'client-1',
+        sub: 'u',
+        expiresInSeconds: 60,
+      });
+      const first = await issuer.verify(token, { issuer: ISSUER, audience: ['client-1'] });
+
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(Date.now() + 61_000);
+      const later = await issuer.verify(token, { issuer: ISSUER, audience: ['client-1'] });
+
+      expect(first.ok).toBe(true);
+      expect(later).toMatchObject({ ok: false, reason: expect.stringContaining('"exp"') });
+    });
+
+    it('is refused for another issuer or audience', async () => {
+      const token = await issuer.mint({ issuer: ISSUER, audience: 'client-1', sub: 'u' });
+      const first = await issuer.verify(token, { issuer: ISSUER, audience: ['client-1'] });
+
+      const otherIssuer = await issuer.verify(token, { issuer: 'https://elsewhere', audience: ['client-1'] });
+      const otherAudience = await issuer.verify(token, { issuer: ISSUER, audience: ['client-2'] });
+
+      expect(first.ok).toBe(true);
+      expect(otherIssuer).toMatchObject({ ok: false, reason: expect.stringContaining('"iss"') });
+      expect(otherAudience).toMatchObject({ ok: false, reason: expect.stringContaining('audience') });
+    });
   });
 
   it('keeps its key in the state folder so tokens survive a restart', async () => {

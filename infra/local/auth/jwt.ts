@@ -12,6 +12,7 @@ import {
   jwtVerify,
   SignJWT,
 } from 'jose';
+import { createVerifiedTokenCache } from './token-cache.ts';
 
 export const JWT_KEY_FILE = 'jwt-key.json';
 
@@ -80,6 +81,8 @@ export async function createLocalIssuer(options: { stateDir: string }): Promise<
   const privateKey = await importJWK(privateJwk, 'RS256');
   const keySet: JSONWebKeySet = { keys: [publicJwk] };
   const getKey = createLocalJWKSet(keySet);
+  // A token is checked once per issuer: later requests with it only check that it has not expired.
+  const verified = createVerifiedTokenCache();
 
   return {
     async mint({ issuer, audience, sub, claims = {}, expiresInSeconds = 3600 }) {
@@ -98,15 +101,21 @@ export async function createLocalIssuer(options: { stateDir: string }): Promise<
     jwks: () => structuredClone(keySet),
     async verify(token, { issuer, audience }) {
       let claims: JWTPayload;
-      try {
-        ({ payload: claims } = await jwtVerify(token, getKey, {
-          issuer,
-          algorithms: ['RS256'],
-          requiredClaims: ['exp'],
-          clockTolerance: 0,
-        }));
-      } catch (error) {
-        return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+      const cached = verified.get(issuer, token, Math.floor(Date.now() / 1000));
+      if (cached?.ok === false) return cached;
+      if (cached) claims = { ...cached.claims };
+      else {
+        try {
+          ({ payload: claims } = await jwtVerify(token, getKey, {
+            issuer,
+            algorithms: ['RS256'],
+            requiredClaims: ['exp'],
+            clockTolerance: 0,
+          }));
+        } catch (error) {
+          return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+        }
+        verified.set(issuer, token, claims);
       }
       const audiences = [...(Array.isArray(claims.aud) ? claims.aud : claims.aud ? [claims.aud] : [])];
       if (typeof claims.client_id === 'string') audiences.push(claims.client_id);

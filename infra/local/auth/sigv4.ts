@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { NodeSha256 } from './node-sha256.ts';
 
 /** An incoming HTTP request as received, for signature verification. */
 export interface IncomingSignedRequest {
@@ -29,6 +29,27 @@ const AUTHORIZATION = /^AWS4-HMAC-SHA256\s+(.*)$/s;
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 type SignableRequest = Parameters<SignatureV4['sign']>[0];
+
+// One signer per access key, region and service, reused for every request it signed.
+const MAX_SIGNERS = 256;
+const signers = new Map<string, SignatureV4>();
+
+function signerFor(accessKeyId: string, secretAccessKey: string, region: string, service: string) {
+  const key = `${accessKeyId}\0${secretAccessKey}\0${region}\0${service}`;
+  let signer = signers.get(key);
+  if (!signer) {
+    if (signers.size >= MAX_SIGNERS) signers.clear();
+    signer = new SignatureV4({
+      credentials: { accessKeyId, secretAccessKey },
+      region,
+      service,
+      sha256: NodeSha256,
+      applyChecksum: false,
+    });
+    signers.set(key, signer);
+  }
+  return signer;
+}
 
 function headerValue(headers: IncomingSignedRequest['headers'], name: string): string | undefined {
   const value = headers[name];
@@ -173,13 +194,7 @@ export async function verifySigV4(
     body: request.body.length ? request.body : undefined,
   };
   // Headers the client signed are signed again even if the signer would normally skip them.
-  const signer = new SignatureV4({
-    credentials: { accessKeyId: parsed.accessKeyId, secretAccessKey: secret },
-    region: parsed.region,
-    service: parsed.service,
-    sha256: Sha256,
-    applyChecksum: false,
-  });
+  const signer = signerFor(parsed.accessKeyId, secret, parsed.region, parsed.service);
   const signed = await signer.sign(toSign, {
     signingDate,
     signingRegion: parsed.region,

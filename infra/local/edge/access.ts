@@ -1,6 +1,6 @@
 // IAM at the edge (docs/architecture.md §6): a function's request must be allowed by its role's policies
 // for every check the request needs (`resources.ts`); an administrator's is not checked.
-import { isAllowed } from '../auth/iam.ts';
+import { createPolicyDecisions } from '../auth/iam.ts';
 import { principalArnOf } from '../auth/identities.ts';
 import type { CallerIdentity, LocalLogger } from '../model.ts';
 import { EdgeError, type Service } from './aws-protocol.ts';
@@ -11,6 +11,7 @@ export type Enforce = (caller: CallerIdentity, service: Service, checks: AccessC
 
 /** The enforcer for an account, logging each denial. */
 export function createEnforcer(accountId: string, log: LocalLogger): Enforce {
+  const isAllowed = createPolicyDecisions();
   return (caller, service, checks) => {
     if (caller.kind !== 'function') return;
     for (const check of checks) {

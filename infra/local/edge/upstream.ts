@@ -1,6 +1,7 @@
 // Forwards a request the edge has read to the emulator behind it (DynamoDB Local, the SQS emulator) and
-// streams the answer back, optionally rewriting its text.
-import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+// streams the answer back, optionally rewriting its text. Connections to the emulators are kept open
+// between requests.
+import { Agent, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { EdgeError } from './aws-protocol.ts';
 
 const HOP_BY_HOP = new Set([
@@ -11,6 +12,10 @@ const HOP_BY_HOP = new Set([
   'expect',
   'upgrade',
 ]);
+
+// Connections kept alive between requests with the settings of Node's global agent (idle ones closed
+// after 5 s), stated here rather than left to a Node default; idle sockets keep no process alive.
+const upstreamAgent = new Agent({ keepAlive: true, scheduling: 'lifo', timeout: 5_000 });
 
 function forwardHeaders(incoming: IncomingMessage, length: number): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
@@ -36,7 +41,7 @@ export function proxy(
   return new Promise((resolve, reject) => {
     const upstreamRequest = httpRequest(
       target,
-      { method: incoming.method, headers: forwardHeaders(incoming, body.length) },
+      { method: incoming.method, headers: forwardHeaders(incoming, body.length), agent: upstreamAgent },
       (upstreamResponse) => {
         const headers = { ...upstreamResponse.headers };
         if (!transform) {

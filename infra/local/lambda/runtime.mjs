@@ -2,12 +2,13 @@
 // the worker starts without a TypeScript loader, as a bundled function would on AWS Lambda.
 // Protocol with the host (worker-pool.ts, sync-invoker.ts): the worker posts `ready` or `init-error`
 // once the handler is loaded; the host posts `invoke` messages one at a time; the worker answers each
-// with `result`.
+// with `result`, once the output the invocation wrote has reached the host.
 import { existsSync, readFileSync } from 'node:fs';
 import { Module } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { installSdkFallback } from './sdk-fallback.mjs';
 
@@ -17,6 +18,47 @@ if (enableSourceMaps) process.setSourceMapsEnabled(true);
 if (sdkBase) installSdkFallback(sdkBase);
 
 let currentRequestId;
+
+// The function's output goes to the host through the worker's stdio, which acknowledges each write
+// once the host has read it. The result of an invocation must not overtake its output (the host
+// writes END and REPORT when the result arrives), so it waits for the writes not acknowledged yet:
+// usually none or one, where asking for an acknowledgement of an empty write on both streams cost
+// two more round trips to the host on every invocation.
+let unacknowledged = 0;
+const acknowledgedWaiters = [];
+
+function trackAcknowledgements() {
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream);
+    stream.write = (chunk, encoding, callback) => {
+      const done = typeof encoding === 'function' ? encoding : callback;
+      const settle = () => {
+        unacknowledged -= 1;
+        if (unacknowledged === 0) for (const resolve of acknowledgedWaiters.splice(0)) resolve();
+      };
+      const acknowledged = (error) => {
+        settle();
+        done?.(error);
+      };
+      unacknowledged += 1;
+      try {
+        return typeof encoding === 'function'
+          ? write(chunk, acknowledged)
+          : write(chunk, encoding, acknowledged);
+      } catch (error) {
+        // Refused at once (a null chunk): no acknowledgement will come.
+        settle();
+        throw error;
+      }
+    };
+  }
+}
+
+// Resolves once every write so far has reached the host.
+function outputAcknowledged() {
+  if (unacknowledged === 0) return Promise.resolve();
+  return new Promise((resolve) => acknowledgedWaiters.push(resolve));
+}
 
 // Lambda's Node.js runtime prefixes console output with time, request id and level.
 function patchConsole() {
@@ -128,10 +170,6 @@ function describeError(error) {
   };
 }
 
-function writeFlushed(stream) {
-  return new Promise((resolve) => stream.write('', () => resolve()));
-}
-
 // Runs the handler once, for async handlers and for callback-style (three-parameter) handlers alike.
 function runHandler(handler, event, context) {
   return new Promise((resolve, reject) => {
@@ -180,13 +218,14 @@ async function invoke(handler, message) {
     console.error(`Invoke Error \t${JSON.stringify(describeError(error))}`);
   }
   // The host writes END/REPORT after the result: let this invocation's output reach it first.
-  await Promise.all([writeFlushed(process.stdout), writeFlushed(process.stderr)]);
-  reply.heapUsedMb = Math.round(process.memoryUsage().heapUsed / 1048576);
+  await outputAcknowledged();
+  reply.heapUsedMb = Math.round(getHeapStatistics().used_heap_size / 1048576);
   currentRequestId = undefined;
   parentPort.postMessage(reply);
 }
 
 async function main() {
+  trackAcknowledgements();
   patchConsole();
   let handler;
   try {

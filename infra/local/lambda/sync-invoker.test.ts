@@ -1,10 +1,32 @@
 // Synchronous invocations through the host: results, errors, context, and the function's log lines.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ACCOUNT, buildStack, type EchoPayload, REGION, startHost, stopHost } from './host-test-support.ts';
 
-afterEach(stopHost);
+const codeDirs: string[] = [];
+
+afterEach(async () => {
+  await stopHost();
+  for (const dir of codeDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A function folder holding `index.mjs` with the given source. */
+function functionCode(source: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sync-invoker-code-'));
+  codeDirs.push(dir);
+  writeFileSync(join(dir, 'index.mjs'), source);
+  return dir;
+}
+
+/** The lines of the function's output between its START and END lines. */
+function invocationLines(output: string, prefix: string): string[] {
+  const lines = output.trim().split('\n');
+  const start = lines.findIndex((line) => line.startsWith(`${prefix} START`));
+  const end = lines.findIndex((line) => line.startsWith(`${prefix} END`));
+  return lines.slice(start + 1, end);
+}
 
 describe('createLambdaHost: invocation results', () => {
   it('returns the handler payload with the Lambda context', async () => {
@@ -92,6 +114,53 @@ describe('createLambdaHost: logs', () => {
     expect(lines[3]).toMatch(
       /^\[Counter\] REPORT RequestId: .*\tDuration: [\d.]+ ms\tBilled Duration: \d+ ms\t.*Init Duration/,
     );
+  });
+
+  it('keeps the output of both streams in order between START and END, across awaits', async () => {
+    const code = functionCode(`
+      console.log('loaded');
+      export const handler = async () => {
+        console.log('before the wait');
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        process.stderr.write('on stderr\\n');
+        process.stdout.write(Buffer.from('as bytes\\n'));
+        console.log('after the wait');
+        return 'done';
+      };
+    `);
+    const { host, output } = startHost(buildStack([{ logicalId: 'Talker', code }]));
+
+    const result = await host.invoke('Talker', {});
+
+    expect(result).toEqual({ ok: true, payload: 'done' });
+    expect(output()).toMatch(/\tundefined\tINFO\tloaded\n/);
+    const lines = invocationLines(output(), '[Talker]');
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(/\tINFO\tbefore the wait$/);
+    expect(lines[1]).toBe('[Talker] on stderr');
+    expect(lines[2]).toBe('[Talker] as bytes');
+    expect(lines[3]).toMatch(/\tINFO\tafter the wait$/);
+  });
+
+  it('writes what a running invocation prints before it ends', async () => {
+    const signal = join(mkdtempSync(join(tmpdir(), 'sync-invoker-signal-')), 'go');
+    codeDirs.push(join(signal, '..'));
+    const code = functionCode(`
+      import { existsSync } from 'node:fs';
+      export const handler = async (event) => {
+        console.log('waiting for the signal');
+        while (!existsSync(event.signal)) await new Promise((resolve) => setTimeout(resolve, 10));
+        return 'signalled';
+      };
+    `);
+    const { host, output } = startHost(buildStack([{ logicalId: 'Waiter', code }]));
+
+    const invocation = host.invoke('Waiter', { signal });
+    await vi.waitFor(() => expect(output()).toContain('waiting for the signal'), { timeout: 10_000 });
+    writeFileSync(signal, '');
+
+    expect(await invocation).toEqual({ ok: true, payload: 'signalled' });
+    expect(output()).not.toMatch(/waiting for the signal[\s\S]*waiting for the signal/);
   });
 
   it('appends the function output to <logDir>/<functionName>.log', async () => {

@@ -145,8 +145,8 @@ export function createSyncInvoker(options: SyncInvokerOptions): RunInvocation {
       ...(reply === 'timeout' ? ['Status: timeout'] : []),
       ...(reply === 'abort' ? ['Status: error\tError Type: Runtime.ExitError'] : []),
     ];
-    fn.logs.emit(`END RequestId: ${requestId}`);
-    fn.logs.emit(report.join('\t'));
+    // One write for both lines.
+    fn.logs.emit(`END RequestId: ${requestId}\n${report.join('\t')}`);
     return result;
   }
 }
@@ -160,5 +160,6 @@ function traceHeader(): string {
   const epoch = Math.floor(Date.now() / 1000)
     .toString(16)
     .padStart(8, '0');
-  return `Root=1-${epoch}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=0`;
+  const random = randomBytes(20).toString('hex');
+  return `Root=1-${epoch}-${random.slice(0, 24)};Parent=${random.slice(24)};Sampled=0`;
 }
