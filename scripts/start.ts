@@ -1,5 +1,7 @@
 // `npm start`: synthesize the CDK app (dev stage) into cdk.out unless nothing it is made from changed
 // since the last time, run the template in the local cloud, and say where the start time went.
+// While it runs, a saved change under functions/, shared/ or events/ is hot-reloaded into the running
+// functions (infra/local/reload/); LOCAL_HOT_RELOAD=off turns that off.
 // DRONE_SIMULATOR=off leaves the drone simulator out of the synthesized stack.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -40,9 +42,14 @@ const cloud = spawn(
     // Output passes through line by line: the log lines tell when each start phase ended. No stdin:
     // outside the terminal's process group, a read from it would stop the process.
     stdio: ['ignore', 'pipe', 'pipe'],
-    // The local cloud's own SDK clients run on this machine's Node.js; their notice about future
-    // Node.js versions is not about the system being run.
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: {
+      ...process.env,
+      // Hot reload of the project in the working folder, unless the caller turned it off.
+      LOCAL_HOT_RELOAD: process.env.LOCAL_HOT_RELOAD ?? 'on',
+      // The local cloud's own SDK clients run on this machine's Node.js; their notice about future
+      // Node.js versions is not about the system being run.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
   },
 );
 const timer = createStartTimer(cloudStarted);

@@ -196,3 +196,35 @@ describe('startLocalCloud with a failing trigger', () => {
     await rm(stateDir, { recursive: true, force: true });
   });
 });
+
+describe('startLocalCloud with faults given at start', () => {
+  it('runs the triggers without them, then injects them into the running app', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'cloud-app-'));
+    const stateDir = await mkdtemp(path.join(tmpdir(), 'cloud-state-'));
+    const marker = path.join(stateDir, 'seeded');
+    const code = `exports.handler = async () => { require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran'); };`;
+    await writeAssembly(dir, assembly(code));
+    const faults = [{ function: 'Seed', errorRate: 1 }];
+
+    const cloud = await startLocalCloud({
+      cloudAssemblyDir: dir,
+      stateDir,
+      edgePort: 0,
+      apiBasePort: await freePort(),
+      log: silentLogger,
+      faults: { functions: faults, sqsDuplicateRate: 0 },
+    });
+    try {
+      const later = await cloud.lambda.invoke('Seed', {});
+
+      expect(await readFile(marker, 'utf8')).toBe('ran');
+      expect(cloud.lambda.getFaults()).toEqual(faults);
+      expect(later).toMatchObject({ ok: false, errorType: 'InjectedFault' });
+    } finally {
+      await cloud.stop();
+      await rm(dir, { recursive: true, force: true });
+      await rm(stateDir, { recursive: true, force: true });
+    }
+    // A whole start (DynamoDB Local's JVM included) and stop: as long as the hooks above may take.
+  }, 120_000);
+});

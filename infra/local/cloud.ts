@@ -23,6 +23,12 @@ import {
   type LambdaHost,
 } from './lambda/index.ts';
 import type { LocalLogger, ResolvedStack } from './model.ts';
+import {
+  type HotReload,
+  type HotReloadOptions,
+  hotReloadFromEnv,
+  startHotReload,
+} from './reload/hot-reload.ts';
 import { type LocalSqs, startLocalSqs } from './sqs/local-sqs.ts';
 import { loadStack } from './template/load-stack.ts';
 
@@ -50,8 +56,17 @@ export interface StartLocalCloudOptions {
   dynamoDbPort?: number;
   /** Where the functions' log lines are echoed (default stderr); they are always kept in `<stateDir>/logs`. */
   functionOutput?: NodeJS.WritableStream;
-  /** Faults injected from the start (`LOCAL_FAULTS`, `LOCAL_SQS_DUPLICATE_RATE`); a fault matching no function fails the start. */
+  /**
+   * Faults injected from the start (`LOCAL_FAULTS`, `LOCAL_SQS_DUPLICATE_RATE`); a fault matching no
+   * function fails the start. The function faults hit the running app, not its deployment: they take
+   * effect once the CDK triggers ran.
+   */
   faults?: { functions: FunctionFault[]; sqsDuplicateRate: number };
+  /**
+   * Rebundles and swaps in the functions whose sources change while the cloud runs (reload/hot-reload.ts);
+   * `false` turns it off. Default: as `LOCAL_HOT_RELOAD` says (`npm start` turns it on).
+   */
+  hotReload?: HotReloadOptions | false;
 }
 
 export interface LocalCloud {
@@ -65,6 +80,8 @@ export interface LocalCloud {
   eventSourceMappings: EventSourceMappings;
   /** The tester's control plane (served by the edge under `/_local/`) and its delivery observer. */
   admin: LocalAdmin;
+  /** Hot reload, when on. */
+  hotReload: HotReload | undefined;
   /** Stops every part in reverse order; leaves no process or server behind. */
   stop(): Promise<void>;
 }
@@ -112,6 +129,7 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
   };
 
   try {
+    const hotReload = options.hotReload === undefined ? hotReloadFromEnv(process.env) : options.hotReload;
     // The edge's port is part of every queue URL the template resolves to, so it is fixed first.
     const edgePort = options.edgePort === 0 ? await freePort() : options.edgePort;
     const edgeUrl = `http://127.0.0.1:${edgePort}`;
@@ -155,14 +173,12 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
       ...(options.functionOutput ? { output: options.functionOutput } : {}),
     });
     stops.push({ name: 'lambda', stop: lambda.stop });
-    if (options.faults && options.faults.functions.length > 0) {
-      const unmatched = unmatchedFaults(options.faults.functions, lambda.functions());
-      if (unmatched.length > 0) {
-        throw new Error(
-          `LOCAL_FAULTS: no function matches ${unmatched.map((fault) => `"${fault.function}"`).join(', ')}`,
-        );
-      }
-      lambda.setFaults(options.faults.functions);
+    const startFaults = options.faults?.functions ?? [];
+    const unmatched = unmatchedFaults(startFaults, lambda.functions());
+    if (unmatched.length > 0) {
+      throw new Error(
+        `LOCAL_FAULTS: no function matches ${unmatched.map((fault) => `"${fault.function}"`).join(', ')}`,
+      );
     }
 
     const events = createEventBridge({
@@ -230,6 +246,10 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
     lambda.start();
 
     await runTriggers(stack, lambda, log);
+    // The deployment is done: the faults given at start now hit the app.
+    if (startFaults.length > 0) lambda.setFaults(startFaults);
+    const reload = hotReload ? startHotReload({ ...hotReload, stateDir, stack, lambda, log }) : undefined;
+    if (reload) stops.push({ name: 'hot reload', stop: reload.close });
 
     // The tools' state (auth/state.ts) plus the names of the stack's resources, for replay and DLQ tools.
     const state: LocalCloudState & { stackName: string } & ReturnType<typeof resourceNames> = {
@@ -258,6 +278,7 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
       identities,
       eventSourceMappings,
       admin: localAdmin,
+      hotReload: reload,
       stop: stopAll,
     };
   } catch (error) {

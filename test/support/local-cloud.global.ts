@@ -9,7 +9,8 @@ import { describeSynthesis } from '../../infra/local/synth/cache.ts';
 import { freePortRange, ROOT, synthesizeOnce } from './local-cloud.ts';
 
 // End-to-end tests run the synthesized stack in the local cloud, started once per test run on
-// free ports with a fresh state folder, so a developer's own `npm start` is left alone.
+// free ports with a fresh state folder, so a developer's own `npm start` is left alone. Hot reload
+// is on, as in `npm start` (test/e2e/hot-reload.test.ts).
 
 export default async function setup(project: TestProject) {
   const workDir = path.join(ROOT, '.local', 'e2e');
@@ -28,7 +29,11 @@ export default async function setup(project: TestProject) {
     apiBasePort,
     log: createConsoleLogger({ write: (line) => logFile.write(`${line}\n`) }),
     functionOutput: logFile,
+    hotReload: { projectRoot: ROOT },
   });
+
+  // The tests start once a saved file can be reloaded at once (test/e2e/hot-reload.test.ts).
+  await cloud.hotReload?.ready;
 
   const publicApi = cloud.urls.apis[0];
   if (!publicApi) throw new Error('the template has no HTTP API');

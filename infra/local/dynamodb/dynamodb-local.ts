@@ -6,7 +6,13 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { DYNAMODB_LOCAL_HOST, dynamoDbLocalCommand, launcherProblem } from './launch.ts';
+import {
+  compiledLauncher,
+  DYNAMODB_LOCAL_HOST,
+  dynamoDbLocalCommand,
+  dynamoDbLocalHome,
+  launcherProblem,
+} from './launch.ts';
 
 export const JAVA_MISSING_MESSAGE =
   'DynamoDB Local needs Java 17 or later: install it (Debian: apt-get install openjdk-17-jre-headless)';
@@ -87,7 +93,10 @@ export async function startDynamoDbLocal(options: StartDynamoDbLocalOptions): Pr
     dataDir = path.resolve(options.stateDir, 'dynamodb');
     await mkdir(dataDir, { recursive: true });
   }
-  const launch = dynamoDbLocalCommand({ port, dataDir });
+  const home = dynamoDbLocalHome();
+  // Beside the package, in node_modules/.cache, as the synthesis cache: `npm ci` starts it afresh.
+  const cacheRoot = path.resolve(home, '..', '..', '..', '.cache', 'drone-delivery');
+  const launch = dynamoDbLocalCommand({ port, dataDir }, home, compiledLauncher(home, cacheRoot));
   const child = spawn(launch.command, launch.args, {
     cwd: launch.cwd,
     env: { ...process.env, ...launch.env },

@@ -33,6 +33,13 @@ describe('dynamoDbLocalCommand', () => {
     });
   });
 
+  it('runs the launcher compiled once, from its class folder, when there is one', () => {
+    const { args } = dynamoDbLocalCommand({ port: 8123, dataDir: null }, HOME, '/cache/launcher');
+
+    expect(args[args.indexOf('-cp') + 1]?.split(path.delimiter)[0]).toBe('/cache/launcher');
+    expect(args[args.indexOf('-cp') + 2]).toBe('LoopbackDynamoDbLocal');
+  });
+
   it('keeps the data in memory when there is no data folder', () => {
     const { args } = dynamoDbLocalCommand({ port: 8123, dataDir: null }, HOME);
 

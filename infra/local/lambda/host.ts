@@ -79,8 +79,17 @@ export interface LambdaHost extends LambdaInvoker {
   stop(): Promise<void>;
 }
 
+/** The local Lambda service with the code swap hot reload uses (reload/hot-reload.ts). */
+export interface LocalLambdaHost extends LambdaHost {
+  /**
+   * Runs a function's new invocations on the code in `codeDir`: invocations under way finish on the
+   * old code, whose environments are then retired. Resolves once none is left; throws for an unknown function.
+   */
+  replaceCode(functionRef: string, codeDir: string): Promise<void>;
+}
+
 /** Creates the local Lambda service for the functions of a resolved stack. */
-export function createLambdaHost(options: LambdaHostOptions): LambdaHost {
+export function createLambdaHost(options: LambdaHostOptions): LocalLambdaHost {
   const { log } = options;
   const output = options.output ?? process.stderr;
   const stopController = new AbortController();
@@ -143,6 +152,12 @@ export function createLambdaHost(options: LambdaHostOptions): LambdaHost {
       log.info('faults set', { faults });
     },
     getFaults: () => faults.map((fault) => ({ ...fault })),
+    replaceCode(functionRef, codeDir) {
+      const fn = findFunction(functionRef);
+      if (!fn) throw new Error(`Function not found: ${functionRef}`);
+      fn.codeDir = codeDir;
+      return fn.pool.replaceCode(codeDir);
+    },
     start() {
       asyncInvoker.resume(findFunction);
     },

@@ -1,6 +1,8 @@
 // The execution environments of one function: a worker thread each (runtime.mjs) with the function's
 // environment and memory limit, started on demand up to its concurrency, kept warm for the next
-// invocation, and discarded when it dies, times out or is aborted.
+// invocation, and discarded when it dies, times out or is aborted. New code (hot reload) starts a new
+// generation: new invocations get environments on it, those on the old code finish their invocation
+// and are retired.
 import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { FunctionConfig } from './function-config.ts';
@@ -27,6 +29,8 @@ type WorkerMessage =
 
 export interface Environment {
   worker: Worker;
+  /** The code generation it runs (0 for the code the function started with). */
+  generation: number;
   logStreamName: string;
   ready: Promise<InitOutcome>;
   initDurationMs: number;
@@ -48,6 +52,12 @@ export interface WorkerPool {
   readonly live: ReadonlySet<Environment>;
   /** Refuses the waiting invocations with `error` and terminates every environment. */
   stop(error: Error): Promise<void>;
+  /**
+   * Runs the environments started from now on on the code in `codeDir`. Warm environments on the
+   * previous code are retired at once, busy ones once their invocation ends; the promise resolves
+   * when none is left.
+   */
+  replaceCode(codeDir: string): Promise<void>;
 }
 
 export interface WorkerPoolSettings {
@@ -68,20 +78,25 @@ export function createWorkerPool(
   const live = new Set<Environment>();
   let idle: Environment[] = [];
   const waiters: Array<{ resolve(env: Environment): void; reject(error: Error): void }> = [];
-  const sdkBase = sdkFallbackFor(fn.codeDir, settings.sdkBase);
+  // The code new environments start on; older generations only finish what they run.
+  let code = { generation: 0, codeDir: fn.codeDir, sdkBase: sdkFallbackFor(fn.codeDir, settings.sdkBase) };
+  // Who waits for every environment older than a generation to be gone.
+  let retirements: Array<{ before: number; resolve(): void }> = [];
 
   function spawn(): Environment {
     const logStreamName = `${new Date().toISOString().slice(0, 10).replaceAll('-', '/')}/[$LATEST]${randomBytes(16).toString('hex')}`;
     const startedAt = performance.now();
+    const { generation, codeDir, sdkBase } = code;
+    const taskRoot = codeDir === undefined ? {} : { LAMBDA_TASK_ROOT: codeDir };
     const worker = new Worker(runtimeUrl, {
-      env: { ...fn.baseEnv, AWS_LAMBDA_LOG_STREAM_NAME: logStreamName },
+      env: { ...fn.baseEnv, ...taskRoot, AWS_LAMBDA_LOG_STREAM_NAME: logStreamName },
       execArgv: [],
       stdout: true,
       stderr: true,
       name: fn.name,
       resourceLimits: { maxOldGenerationSizeMb: fn.memoryMb },
       workerData: {
-        codeDir: fn.codeDir ?? '',
+        codeDir: codeDir ?? '',
         handler: fn.handler,
         enableSourceMaps: fn.enableSourceMaps,
         sdkBase,
@@ -92,6 +107,7 @@ export function createWorkerPool(
     let settleInit: (outcome: InitOutcome) => void = () => {};
     const env: Environment = {
       worker,
+      generation,
       logStreamName,
       ready: new Promise((resolve) => {
         settleInit = resolve;
@@ -140,7 +156,15 @@ export function createWorkerPool(
     live.delete(env);
     idle = idle.filter((candidate) => candidate !== env);
     void env.worker.terminate();
+    settleRetirements();
     if (!env.busy) handOver();
+  }
+
+  function settleRetirements(): void {
+    const oldest = Math.min(...[...live].map((env) => env.generation));
+    const settled = retirements.filter((retirement) => oldest >= retirement.before);
+    retirements = retirements.filter((retirement) => oldest < retirement.before);
+    for (const retirement of settled) retirement.resolve();
   }
 
   function handOver(): void {
@@ -161,14 +185,30 @@ export function createWorkerPool(
     },
     release(env) {
       env.busy = false;
-      if (!env.dead) idle.push(env);
-      handOver();
+      if (env.dead) handOver();
+      else if (env.generation < code.generation) kill(env);
+      else {
+        idle.push(env);
+        handOver();
+      }
     },
     kill,
     live,
     async stop(error) {
       for (const waiter of waiters.splice(0)) waiter.reject(error);
       await Promise.allSettled([...live].map((env) => env.worker.terminate()));
+    },
+    replaceCode(codeDir) {
+      // New code of the same function resolves the SDK as its first code did: a reloaded bundle is
+      // built from the same project, wherever its folder is (the fallback costs each cold start a
+      // resolution hook, a thread of its own on Node.js 20).
+      code = { generation: code.generation + 1, codeDir, sdkBase: code.sdkBase };
+      const retired = new Promise<void>((resolve) => {
+        retirements.push({ before: code.generation, resolve });
+      });
+      for (const env of idle.slice()) kill(env);
+      settleRetirements();
+      return retired;
     },
   };
 }
