@@ -79,11 +79,11 @@ const ROUTES_PER_FUNCTION: Record<string, string[]> = {
   // A delivery accepted but not created yet is read from the Scheduler's stored request.
   'delivery/GetDelivery': ['GET /requests/{deliveryId}'],
   'delivery/ListDeliveries': [],
-  'delivery/RequestNotification': [],
+  'delivery/RequestNotification': ['GET /requests/{deliveryId}'],
   'delivery/TrackDroneEvents': [],
   'delivery/SweepOutboxes': [],
   'history/RecordEvent': [],
-  'history/GetHistory': [],
+  'history/GetHistory': ['GET /requests/{deliveryId}'],
   'notifications/SendNotifications': ['GET /deliveries/{deliveryId}/subscriptions'],
   'openapi/GetOpenApi': [],
 };
