@@ -125,7 +125,23 @@ describe('chaos invariants', () => {
     expect(oneDeliveryPerKey(obs).holds).toBe(false);
   });
 
-  it('fails when the circuit opened again after the downstream recovered', () => {
+  it('holds when a circuit that opened again after recovery closed again', () => {
+    const obs = observations({
+      circuit: [
+        { at: 12_000, downstream: 'accounts', state: 'open' },
+        { at: 25_000, downstream: 'accounts', state: 'closed' },
+        { at: 40_000, downstream: 'accounts', state: 'open' },
+        { at: 52_000, downstream: 'accounts', state: 'closed' },
+      ],
+    });
+
+    const verdict = circuitOpenedAndClosed(obs);
+
+    expect(verdict.holds).toBe(true);
+    expect(verdict.figure).toContain('reopened 1× after recovery and closed again');
+  });
+
+  it('fails when the circuit opened again after the downstream recovered and stayed open', () => {
     const obs = observations({
       circuit: [
         { at: 12_000, downstream: 'accounts', state: 'open' },
@@ -137,7 +153,7 @@ describe('chaos invariants', () => {
     const verdict = circuitOpenedAndClosed(obs);
 
     expect(verdict.holds).toBe(false);
-    expect(verdict.figure).toContain('reopened 1×');
+    expect(verdict.figure).toContain('reopened 1× after recovery, left open');
   });
 
   it('fails when a killed request never finished its workflow', () => {
