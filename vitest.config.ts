@@ -1,18 +1,17 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
-// Four projects, run side by side in one run: unit (fakes for AWS), integration (DynamoDB Local,
-// started once per run), e2e (the whole system in one local cloud started once per run, its files
-// one at a time), and own-cloud (the crash-restart test and the short chaos run, each starting a
-// local cloud of its own from the run's one synthesis). The end-to-end files mostly wait on flights
-// and timeouts, so the unit and integration files fill the machine meanwhile.
+// Four projects in one run: unit (fakes for AWS), integration (DynamoDB Local, started once per run)
+// and e2e (the whole system in one local cloud started once per run, its files one at a time) side
+// by side; then own-cloud (the crash-restart test and the short chaos run, each starting a local
+// cloud of its own from the run's one synthesis), once those are done: on 2 cores, three local
+// clouds at once starve each other's functions into timeouts.
 export default defineConfig({
   test: {
     // Vitest's default is one worker fewer than there are cores: one on a 2-core machine. The unit and
     // integration files wait (child processes, DynamoDB Local, sockets) about as much as they compute,
     // so two workers there take about a third off the wall time for the same CPU time.
-    // The e2e and own-cloud files hold a worker each while they mostly wait: two more for the rest.
-    maxWorkers: Math.max(2, availableParallelism() - 1) + 2,
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     // Handlers read their configuration at module load, as on Lambda; tests get these values.
     env: {
       AWS_REGION: 'us-east-1',
@@ -83,6 +82,9 @@ export default defineConfig({
           globalSetup: ['test/support/synthesis.global.ts'],
           testTimeout: 30_000,
           hookTimeout: 330_000,
+          // After the other projects, and one file at a time.
+          sequence: { groupOrder: 1 },
+          fileParallelism: false,
         },
       },
     ],
