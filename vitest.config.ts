@@ -40,8 +40,10 @@ export default defineConfig({
       exclude: ['**/*.test.ts', '**/test-support/**', '**/test-support.ts', '**/*-test-support.ts'],
       reporter: ['text-summary', 'text'],
       // The application's code, and the local cloud's on its own (docs/architecture.md §6).
+      // (The global figure counts every file, the local cloud's included.)
       thresholds: {
-        lines: 90,
+        lines: 85,
+        '{functions,shared,events}/**': { lines: 90 },
         'infra/local/**': { lines: 85 },
       },
     },
