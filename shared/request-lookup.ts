@@ -60,7 +60,8 @@ export function createRequestLookup(options: RequestLookupOptions): RequestLooku
     downstream: 'scheduler',
     timeoutMs: REQUEST_LOOKUP_RESILIENCE.timeoutMs,
     ...(options.credentials ? { credentials: options.credentials } : {}),
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+    // Looked up per call by default, so instrumentation (and tests) that replace the global fetch are honoured.
+    fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
   });
   const guard = createDownstream(
     'scheduler',

@@ -21,8 +21,6 @@ const store = createDeliveryStore(documentClient, config.TABLE_NAME);
 const requests = createRequestLookup({
   baseUrl: config.INTERNAL_API_URL,
   region: config.AWS_REGION,
-  // Looked up per call so instrumentation (and tests) that replace the global fetch are honoured.
-  fetch: (input, init) => globalThis.fetch(input, init),
 });
 
 export async function core(event: ApiEvent, context: Context): Promise<ApiResult> {

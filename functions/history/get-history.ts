@@ -21,7 +21,6 @@ const store = createHistoryStore(documentClient, config.TABLE_NAME);
 const requests = createRequestLookup({
   baseUrl: config.INTERNAL_API_URL,
   region: config.AWS_REGION,
-  fetch: (input, init) => globalThis.fetch(input, init),
 });
 
 export async function core(event: ApiEvent, context: Context): Promise<ApiResult> {
