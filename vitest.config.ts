@@ -1,17 +1,19 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import OwnCloudFirst from './test/support/sequencer.ts';
 
-// Four projects in one run: unit (fakes for AWS), integration (DynamoDB Local, started once per run)
-// and e2e (the whole system in one local cloud started once per run, its files one at a time) side
-// by side; then own-cloud (the crash-restart test and the short chaos run, each starting a local
-// cloud of its own from the run's one synthesis), once those are done: on 2 cores, three local
-// clouds at once starve each other's functions into timeouts.
+// The projects (`npm test` runs them in two vitest processes side by side, see scripts/test.ts):
+// - unit and unit-infra: fakes for AWS; integration: DynamoDB Local, started once per run;
+// - own-cloud: the crash-restart test, which starts and kills a local cloud of its own;
+// - e2e: the whole system in one local cloud started once per run, its files one at a time;
+// - chaos: the short chaos run, on demand (`npm run test:chaos`).
 export default defineConfig({
   test: {
     // Vitest's default is one worker fewer than there are cores: one on a 2-core machine. The unit and
     // integration files wait (child processes, DynamoDB Local, sockets) about as much as they compute,
     // so two workers there take about a third off the wall time for the same CPU time.
     maxWorkers: Math.max(2, availableParallelism() - 1),
+    sequence: { sequencer: OwnCloudFirst },
     // Handlers read their configuration at module load, as on Lambda; tests get these values.
     env: {
       AWS_REGION: 'us-east-1',
@@ -51,8 +53,23 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{functions,shared,events,infra}/**/*.test.ts'],
+          include: ['{functions,shared,events}/**/*.test.ts', 'test/chaos/invariants.test.ts'],
           exclude: ['**/*.int.test.ts', '**/node_modules/**'],
+          testTimeout: 30_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        // The CDK app's and the local cloud's own tests. They keep no state in the modules they share
+        // (each builds its app, cloud or component afresh), so one module graph per worker serves them
+        // all: importing aws-cdk-lib and the SDK once per worker instead of once per file takes about
+        // a third off their time. The functions' tests stay isolated: their handlers read
+        // configuration and keep circuit breakers at module load, as on Lambda.
+        test: {
+          name: 'unit-infra',
+          include: ['infra/**/*.test.ts'],
+          exclude: ['**/*.int.test.ts', '**/node_modules/**'],
+          isolate: false,
           testTimeout: 30_000,
           hookTimeout: 120_000,
         },
@@ -77,16 +94,25 @@ export default defineConfig({
         },
       },
       {
-        // Each file starts a local cloud of its own, beside the e2e project's.
+        // The crash-restart test starts (and kills) a local cloud of its own, beside the e2e
+        // project's: its file runs first among the unit and integration files (test/support/sequencer.ts).
         test: {
           name: 'own-cloud',
-          include: ['test/chaos/**/*.test.ts', 'test/e2e/crash-restart.test.ts'],
+          include: ['test/e2e/crash-restart.test.ts'],
           globalSetup: ['test/support/synthesis.global.ts'],
           testTimeout: 30_000,
           hookTimeout: 330_000,
-          // After the other projects, and one file at a time.
-          sequence: { groupOrder: 1 },
-          fileParallelism: false,
+        },
+      },
+      {
+        // The short chaos run (`npm run test:chaos`; the full one is `npm run chaos`), in a local
+        // cloud of its own. It is not part of `npm test`: its outage alone lasts 35 s.
+        test: {
+          name: 'chaos',
+          include: ['test/chaos/chaos.test.ts'],
+          globalSetup: ['test/support/synthesis.global.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 330_000,
         },
       },
     ],

@@ -1,6 +1,13 @@
-// `npm test`: the type check and the lint side by side, then every test project in one run. The
-// checks come first because the hot-reload test edits a handler of the repository (and restores
-// it) while it runs. The exit code is the first failure's.
+// `npm test`: every check and test project, in two vitest processes side by side so that the
+// end-to-end files, which mostly wait on the local cloud, overlap the unit and integration files,
+// which mostly compute.
+// - the type check and the lint;
+// - vitest with coverage: unit, unit-infra, integration, then own-cloud (tests that start a local
+//   cloud of their own); coverage is gathered here, where the code under test runs in the workers;
+// - vitest for e2e (one shared local cloud, its files one at a time), started once the checks have
+//   passed: the hot-reload test edits a handler of the repository (and restores it) while it runs,
+//   which the checks must not read. Its output is shown whole when it ends.
+// The exit code is the first failure's.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 
@@ -15,16 +22,28 @@ interface Step {
   live?: boolean;
 }
 
-const STEPS: Step[] = [
+const filters = process.argv.slice(2);
+const vitest = (args: string[]) => [...args, '--passWithNoTests', ...filters];
+
+const CHECKS: Step[] = [
   { name: 'typecheck', command: bin('tsc'), args: ['-p', 'tsconfig.json'] },
   { name: 'lint', command: bin('biome'), args: ['check', '.'] },
-  {
-    name: 'tests',
-    command: bin('vitest'),
-    args: ['run', '--coverage', ...process.argv.slice(2)],
-    live: true,
-  },
 ];
+const TESTS: Step = {
+  name: 'tests',
+  command: bin('vitest'),
+  args: vitest([
+    'run',
+    '--coverage',
+    ...['unit', 'unit-infra', 'integration', 'own-cloud'].flatMap((p) => ['--project', p]),
+  ]),
+  live: true,
+};
+const END_TO_END: Step = {
+  name: 'e2e',
+  command: bin('vitest'),
+  args: vitest(['run', '--project', 'e2e']),
+};
 
 function run(step: Step): Promise<{ step: Step; code: number; output: string; seconds: number }> {
   const started = Date.now();
@@ -47,25 +66,20 @@ function run(step: Step): Promise<{ step: Step; code: number; output: string; se
   });
 }
 
-async function runAll(steps: Step[]) {
-  return Promise.all(
-    steps.map(async (step) => {
-      const result = await run(step);
-      if (!step.live) {
-        process.stdout.write(`\n── ${step.name} (${result.seconds} s) ──\n${result.output}`);
-      }
-      return result;
-    }),
-  );
+async function runShown(step: Step) {
+  const result = await run(step);
+  if (!step.live) process.stdout.write(`\n── ${step.name} (${result.seconds} s) ──\n${result.output}`);
+  return result;
 }
 
-const checks = await runAll(STEPS.filter((step) => !step.live));
-const results = checks.every((result) => result.code === 0)
-  ? [...checks, ...(await runAll(STEPS.filter((step) => step.live)))]
-  : checks;
+const tests = runShown(TESTS);
+const checks = await Promise.all(CHECKS.map(runShown));
+const endToEnd = checks.every((result) => result.code === 0) ? runShown(END_TO_END) : undefined;
+const results = [...checks, await tests, ...(endToEnd ? [await endToEnd] : [])];
 
 console.log('');
 for (const { step, code, seconds } of results) {
   console.log(`${code === 0 ? 'passed' : 'FAILED'}  ${step.name} (${seconds} s)`);
 }
+if (!endToEnd) console.log('skipped e2e: the checks failed');
 process.exitCode = results.find((result) => result.code !== 0)?.code ?? 0;

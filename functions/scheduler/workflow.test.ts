@@ -101,6 +101,27 @@ describe('workflow handler', () => {
     expect(dynamo.calls()).toHaveLength(0);
   });
 
+  it('hands back the records it has no time left to start, reporting them failed and touching nothing of theirs', async () => {
+    let remainingMs = 20_000;
+    dynamo.on(GetCommand).callsFake(() => {
+      // The first record's run uses the invocation up to less than the reserve.
+      remainingMs = 5_000;
+      return { Item: finished('d1', 'r1') };
+    });
+    sqs.on(ChangeMessageVisibilityCommand).resolves({});
+    const first = sqsRecord(message, { groupId: 'd1' });
+    const second = sqsRecord({ ...message, deliveryId: 'd2', requestId: 'r2' }, { groupId: 'd2' });
+    const context = { ...lambdaContext(), getRemainingTimeInMillis: () => remainingMs };
+
+    const result = await handler(sqsEvent([first, second]), context);
+
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: second.messageId }]);
+    expect(dynamo.commandCalls(GetCommand)).toHaveLength(1);
+    expect(sqs.commandCalls(ChangeMessageVisibilityCommand).map((call) => call.args[0].input)).toEqual([
+      expect.objectContaining({ ReceiptHandle: second.receiptHandle, VisibilityTimeout: 0 }),
+    ]);
+  });
+
   it('skips a finished workflow on redelivery and reports success', async () => {
     dynamo.on(GetCommand).resolves({ Item: finished('d1', 'r1') });
     const fetchSpy = vi.spyOn(globalThis, 'fetch');

@@ -49,6 +49,10 @@ export const handler = sqsHandler(
     parse: (record) => parseRequestMessage(record.body),
     correlationIdOf: (message) => message.correlationId,
     fifo: true,
+    startWithin: {
+      minRemainingMs: SCHEDULER_RESILIENCE.workflow.recordStartReserveMs,
+      release: (record) => adapters.queue.delayRedelivery(record.receiptHandle, 0),
+    },
   },
   (message, record, context: Context) =>
     processRequest(

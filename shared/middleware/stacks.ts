@@ -48,6 +48,32 @@ export interface SqsHandlerOptions<T> {
   correlationIdOf?: (item: T, record: SQSRecord) => string | undefined;
   /** FIFO queues stop a message group at its first failure so order is kept. */
   fifo?: boolean;
+  /**
+   * Records are started one after another; one is started only while at least this much of the
+   * invocation is left. The rest are handed back (made visible again at once by `release`) and
+   * reported failed, so that a slow batch ends in time with the records it finished kept, instead
+   * of timing out as a whole and bringing every record back.
+   */
+  startWithin?: { minRemainingMs: number; release: (record: SQSRecord) => Promise<void> };
+}
+
+/** A record not started because too little of the invocation was left: it comes back, untouched. */
+export class RecordNotStarted extends Error {
+  override readonly name = 'RecordNotStarted';
+}
+
+async function handBack<T>(options: SqsHandlerOptions<T>, record: SQSRecord, remainingMs: number) {
+  try {
+    await options.startWithin?.release(record);
+  } catch (error) {
+    // It still comes back, after the queue's visibility timeout.
+    logger.warn('could not hand back a record not started', { messageId: record.messageId, error: error as Error });
+  }
+  logger.info('record not started: too little of the invocation left; it will be received again', {
+    messageId: record.messageId,
+    remainingMs,
+  });
+  throw new RecordNotStarted(`${remainingMs} ms left: not started`);
 }
 
 /** Correlation id carried in an SQS message attribute, if any. */
@@ -62,6 +88,10 @@ export function sqsHandler<T>(
 ) {
   const core = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const recordHandler = async (record: SQSRecord) => {
+      const remainingMs = context.getRemainingTimeInMillis();
+      if (options.startWithin && remainingMs < options.startWithin.minRemainingMs) {
+        return handBack(options, record, remainingMs);
+      }
       let item: T;
       try {
         item = options.parse(record);

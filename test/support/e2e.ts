@@ -1,5 +1,9 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Sha256 } from '@aws-crypto/sha256-js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { inject } from 'vitest';
 import { createLocalIssuer } from '../../infra/local/auth/jwt.ts';
 import { readLocalCloudState } from '../../infra/local/auth/state.ts';
@@ -122,4 +126,50 @@ export async function scanTable(logicalIdPrefix: string): Promise<Record<string,
   } while (startKey);
   client.destroy();
   return items;
+}
+
+/**
+ * Invokes the function at `cdkPath` (its construct path below the stack, e.g. `Scheduler/SweepRequests`)
+ * synchronously through the edge's Lambda API, as an administrator: what a schedule does, without
+ * waiting for the schedule.
+ */
+export async function invokeFunction(cdkPath: string, event: unknown): Promise<unknown> {
+  const { cloudAssemblyDir, edgeUrl } = localCloud();
+  const manifest = JSON.parse(await readFile(path.join(cloudAssemblyDir, 'manifest.json'), 'utf8')) as {
+    artifacts: Record<string, { type: string; properties?: { templateFile?: string } }>;
+  };
+  const stack = Object.entries(manifest.artifacts).find(([, a]) => a.type === 'aws:cloudformation:stack');
+  if (!stack?.[1].properties?.templateFile) throw new Error('no stack in the cloud assembly');
+  const template = JSON.parse(
+    await readFile(path.join(cloudAssemblyDir, stack[1].properties.templateFile), 'utf8'),
+  ) as { Resources: Record<string, { Type: string; Metadata?: Record<string, unknown> }> };
+  const logicalId = Object.entries(template.Resources).find(
+    ([, resource]) =>
+      resource.Type === 'AWS::Lambda::Function' &&
+      resource.Metadata?.['aws:cdk:path'] === `${stack[0]}/${cdkPath}/Resource`,
+  )?.[0];
+  if (!logicalId) throw new Error(`no function ${cdkPath} in the template`);
+  const url = new URL(`/2015-03-31/functions/${logicalId}/invocations`, edgeUrl);
+  const body = JSON.stringify(event);
+  const signer = new SignatureV4({
+    service: 'lambda',
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'endtoendadmin', secretAccessKey: 'endtoendadmin' },
+    sha256: Sha256,
+  });
+  const signed = await signer.sign({
+    method: 'POST',
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: Number(url.port),
+    path: url.pathname,
+    headers: { host: url.host, 'content-type': 'application/json' },
+    body,
+  });
+  const response = await fetch(url, { method: 'POST', headers: signed.headers, body });
+  const text = await response.text();
+  if (response.status !== 200 || response.headers.get('x-amz-function-error')) {
+    throw new Error(`invoking ${cdkPath} answered ${response.status}: ${text}`);
+  }
+  return text ? JSON.parse(text) : undefined;
 }

@@ -32,6 +32,10 @@ export const SCHEDULER_RESILIENCE = {
       // batch still fits in the invocation: a retry cut off by the Lambda timeout wastes the work.
       reserveMs: 4_000,
     },
+    // A record of a batch starts only with this much of the invocation left: one run is a few
+    // calls of up to `timeoutMs` each plus checkpoints; the records left are handed back and come
+    // at once to the next invocation, instead of the whole batch timing out and coming back.
+    recordStartReserveMs: 10_000,
     breaker: {
       // 5 consecutive transient failures (more than one message's retries) mean the service is
       // down, not flaky: stop calling it so it can recover and our messages fail fast.
@@ -65,7 +69,7 @@ export const SCHEDULER_RESILIENCE = {
     maxDelaySeconds: 120,
   },
 } as const satisfies {
-  workflow: CallerResilience;
+  workflow: CallerResilience & { recordStartReserveMs: number };
   redelivery: { maxVisibilitySeconds: number };
   waiting: { baseDelaySeconds: number; minDelaySeconds: number; maxDelaySeconds: number };
 };
