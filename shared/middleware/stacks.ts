@@ -67,7 +67,10 @@ async function handBack<T>(options: SqsHandlerOptions<T>, record: SQSRecord, rem
     await options.startWithin?.release(record);
   } catch (error) {
     // It still comes back, after the queue's visibility timeout.
-    logger.warn('could not hand back a record not started', { messageId: record.messageId, error: error as Error });
+    logger.warn('could not hand back a record not started', {
+      messageId: record.messageId,
+      error: error as Error,
+    });
   }
   logger.info('record not started: too little of the invocation left; it will be received again', {
     messageId: record.messageId,
