@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ListQueuesCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -81,6 +81,7 @@ describe('a crash of the whole local cloud', () => {
   };
 
   beforeAll(async () => {
+    await mkdir(workDir, { recursive: true });
     stateDir = await mkdtemp(path.join(tmpdir(), 'drone-delivery-crash-'));
     // The same ports for both runs, as `npm start` uses: a restart is not a new cloud.
     const base = await freePortRange(3);
