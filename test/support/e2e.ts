@@ -71,16 +71,25 @@ export async function callApi(
   return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
 }
 
-/** Polls `read` until `done` holds or the time is up; returns the last value read. */
+/** The first pause between two reads of `waitFor`, and the longest. */
+const POLL = { firstMs: 200, growth: 1.5, maxMs: 1_500 };
+
+/**
+ * Polls `read` until `done` holds or the time is up; returns the last value read. The pauses grow
+ * from 200 ms to 1.5 s: every read is a request through the local cloud (often two functions), and
+ * a fixed half-second poll of a few deliveries was most of what the cloud did in a long wait.
+ */
 export async function waitFor<T>(
   read: () => Promise<T>,
   done: (value: T) => boolean,
   timeoutMs = 60_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
+  let pauseMs = POLL.firstMs;
   let value = await read();
   while (!done(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    pauseMs = Math.min(POLL.maxMs, pauseMs * POLL.growth);
     value = await read();
   }
   return value;
