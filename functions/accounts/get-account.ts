@@ -3,8 +3,8 @@ import { documentClient } from '../../shared/clients/dynamodb.ts';
 import { loadConfig, requiredString } from '../../shared/config.ts';
 import { type ApiEvent, json, validate } from '../../shared/http.ts';
 import { httpHandler } from '../../shared/middleware/stacks.ts';
+import { createAccountStore } from './adapters/dynamodb-store.ts';
 import { getAccount } from './core/accounts.ts';
-import { createAccountStore } from './core/store.ts';
 
 const config = loadConfig({ TABLE_NAME: requiredString() });
 const store = createAccountStore(documentClient, config.TABLE_NAME);

@@ -3,8 +3,8 @@ import { loadConfig, requiredString } from '../../shared/config.ts';
 import { NotFoundError } from '../../shared/errors.ts';
 import { type ApiEvent, type ApiResult, json } from '../../shared/http.ts';
 import { httpHandler } from '../../shared/middleware/stacks.ts';
+import { createDeliveryStore } from './adapters/dynamodb-store.ts';
 import { toStatusBody } from './core/model.ts';
-import { createDeliveryStore } from './core/store.ts';
 import { deliveryIdOf } from './params.ts';
 
 // Internal `GET /deliveries/{deliveryId}`: any delivery, for the scheduler (IAM-authorized, no owner check).

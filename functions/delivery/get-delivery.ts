@@ -4,8 +4,8 @@ import { loadConfig, requiredString } from '../../shared/config.ts';
 import { type ApiEvent, type ApiResult, callerOf, json } from '../../shared/http.ts';
 import { httpHandler } from '../../shared/middleware/stacks.ts';
 import { createRequestLookup } from '../../shared/request-lookup.ts';
+import { createDeliveryStore } from './adapters/dynamodb-store.ts';
 import { getDeliveryStatus } from './core/requested.ts';
-import { createDeliveryStore } from './core/store.ts';
 import { deliveryIdOf } from './params.ts';
 
 // Public `GET /v1/deliveries/{deliveryId}`: the caller's own delivery; any other is 404. A delivery

@@ -2,9 +2,9 @@ import { documentClient } from '../../shared/clients/dynamodb.ts';
 import { loadConfig, requiredString } from '../../shared/config.ts';
 import { type ApiEvent, type ApiResult, callerOf, json, validate } from '../../shared/http.ts';
 import { httpHandler } from '../../shared/middleware/stacks.ts';
+import { createDeliveryStore } from './adapters/dynamodb-store.ts';
 import { toStatusBody } from './core/model.ts';
 import { listDeliveries } from './core/queries.ts';
-import { createDeliveryStore } from './core/store.ts';
 import { ListDeliveriesQuery } from './schemas.ts';
 
 // Public `GET /v1/deliveries?limit=&nextToken=`: the caller's account's deliveries, newest first.

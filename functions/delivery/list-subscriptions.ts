@@ -2,7 +2,7 @@ import { documentClient } from '../../shared/clients/dynamodb.ts';
 import { loadConfig, requiredString } from '../../shared/config.ts';
 import { type ApiEvent, type ApiResult, json } from '../../shared/http.ts';
 import { httpHandler } from '../../shared/middleware/stacks.ts';
-import { createDeliveryStore } from './core/store.ts';
+import { createDeliveryStore } from './adapters/dynamodb-store.ts';
 import { deliveryIdOf } from './params.ts';
 
 // Internal `GET /deliveries/{deliveryId}/subscriptions`: who wants to hear about a delivery (Notifications).

@@ -2,9 +2,9 @@ import { documentClient } from '../../shared/clients/dynamodb.ts';
 import { loadConfig, requiredString } from '../../shared/config.ts';
 import { type ApiEvent, type ApiResult, json, parseJsonBody } from '../../shared/http.ts';
 import { httpHandler } from '../../shared/middleware/stacks.ts';
+import { createDeliveryStore } from './adapters/dynamodb-store.ts';
 import { putDelivery } from './core/lifecycle.ts';
 import { toStatusBody } from './core/model.ts';
-import { createDeliveryStore } from './core/store.ts';
 import { PutDeliveryBody } from './internal-schemas.ts';
 import { deliveryIdOf } from './params.ts';
 

@@ -4,8 +4,8 @@ import { loadConfig, requiredString } from '../../shared/config.ts';
 import { type ApiEvent, type ApiResult, callerOf, json, parseJsonBody } from '../../shared/http.ts';
 import { httpHandler } from '../../shared/middleware/stacks.ts';
 import { createRequestLookup } from '../../shared/request-lookup.ts';
+import { createDeliveryStore } from './adapters/dynamodb-store.ts';
 import { requestNotification } from './core/queries.ts';
-import { createDeliveryStore } from './core/store.ts';
 import { deliveryIdOf } from './params.ts';
 import { NotificationRequest } from './schemas.ts';
 

@@ -3,8 +3,8 @@ import { documentClient } from '../../shared/clients/dynamodb.ts';
 import { loadConfig, requiredString } from '../../shared/config.ts';
 import { type ApiEvent, json, parseJsonBody, validate } from '../../shared/http.ts';
 import { httpHandler } from '../../shared/middleware/stacks.ts';
+import { createDroneStore } from './adapters/dynamodb-store.ts';
 import { assignDrone } from './core/assignment.ts';
-import { createDroneStore } from './core/store.ts';
 import { AssignDroneRequest, DeliveryIdParams } from './schemas.ts';
 
 const config = loadConfig({

@@ -6,7 +6,7 @@ import { ValidationError } from '../../shared/errors.ts';
 import { type ApiEvent, json, parseJsonBody, validate } from '../../shared/http.ts';
 import { httpHandler } from '../../shared/middleware/stacks.ts';
 import { createEventPublisher } from '../../shared/publisher.ts';
-import { createDroneStore } from './core/store.ts';
+import { createDroneStore } from './adapters/dynamodb-store.ts';
 import { ingestTelemetry } from './core/telemetry.ts';
 import { DroneIdParams, TelemetryRequest } from './schemas.ts';
 

@@ -4,8 +4,8 @@ import { documentClient } from '../../shared/clients/dynamodb.ts';
 import { loadConfig, requiredString } from '../../shared/config.ts';
 import { invocationHandler } from '../../shared/middleware/stacks.ts';
 import { logger } from '../../shared/observability.ts';
+import { createDroneStore } from './adapters/dynamodb-store.ts';
 import { seedFleet } from './core/fleet.ts';
-import { createDroneStore } from './core/store.ts';
 
 const config = loadConfig({
   TABLE_NAME: requiredString(),

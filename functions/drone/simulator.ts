@@ -5,8 +5,8 @@ import { loadConfig, requiredString } from '../../shared/config.ts';
 import { createInternalApiClient } from '../../shared/internal-api.ts';
 import { invocationHandler } from '../../shared/middleware/stacks.ts';
 import { logger } from '../../shared/observability.ts';
+import { createDroneStore } from './adapters/dynamodb-store.ts';
 import { listFlightWork, runSimulator, type SimulatorRun, type TelemetrySink } from './core/simulator.ts';
-import { createDroneStore } from './core/store.ts';
 
 const config = loadConfig({
   TABLE_NAME: requiredString(),

@@ -6,8 +6,8 @@ import { loadConfig, requiredString } from '../../shared/config.ts';
 import { invocationHandler } from '../../shared/middleware/stacks.ts';
 import { logger } from '../../shared/observability.ts';
 import { createEventPublisher } from '../../shared/publisher.ts';
+import { createDroneStore } from './adapters/dynamodb-store.ts';
 import { ABANDONED_OUTBOX_MS, type SweepRun, sweepOutboxes } from './core/outbox-sweeper.ts';
-import { createDroneStore } from './core/store.ts';
 
 const config = loadConfig({
   TABLE_NAME: requiredString(),

@@ -5,8 +5,8 @@ import { DeliveryIdParam } from '../../shared/contracts.ts';
 import { type ApiEvent, type ApiResult, callerOf, json, validate } from '../../shared/http.ts';
 import { httpHandler } from '../../shared/middleware/stacks.ts';
 import { createRequestLookup } from '../../shared/request-lookup.ts';
+import { createHistoryStore } from './adapters/dynamodb-store.ts';
 import { getHistory } from './core/history.ts';
-import { createHistoryStore } from './core/store.ts';
 import { HistoryQuery } from './schemas.ts';
 
 // Public `GET /v1/deliveries/{deliveryId}/history?limit=&nextToken=`: every event, oldest first, owner only.

@@ -4,8 +4,8 @@ import { loadConfig, requiredString } from '../../shared/config.ts';
 import { sanitizeCorrelationId } from '../../shared/correlation.ts';
 import { sqsHandler } from '../../shared/middleware/stacks.ts';
 import { logger } from '../../shared/observability.ts';
+import { createHistoryStore } from './adapters/dynamodb-store.ts';
 import { recordEvent } from './core/history.ts';
-import { createHistoryStore } from './core/store.ts';
 
 // SQS ← EventBridge rule on `drone-delivery.deliveries`: each message body is the event's envelope.
 

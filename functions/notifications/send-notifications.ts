@@ -10,11 +10,11 @@ import { sqsHandler } from '../../shared/middleware/stacks.ts';
 import { logger } from '../../shared/observability.ts';
 import { createDownstream } from '../../shared/resilience.ts';
 import { createAwsSender } from './adapters/aws-sender.ts';
+import { createSentLedger } from './adapters/dynamodb-ledger.ts';
+import { createSubscriptionSource } from './adapters/internal-api.ts';
 import { createRecordingSender } from './adapters/recording-sender.ts';
-import { createSentLedger } from './core/ledger.ts';
 import { sendNotifications } from './core/notify.ts';
 import type { NotificationSender } from './core/sender.ts';
-import { createSubscriptionSource } from './core/subscriptions.ts';
 
 // SQS ← EventBridge rule on `drone-delivery.deliveries`: tells each subscriber of the delivery.
 

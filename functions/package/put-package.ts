@@ -2,8 +2,8 @@ import { documentClient } from '../../shared/clients/dynamodb.ts';
 import { loadConfig, requiredString } from '../../shared/config.ts';
 import { type ApiEvent, json, parseJsonBody, validate } from '../../shared/http.ts';
 import { httpHandler } from '../../shared/middleware/stacks.ts';
+import { createPackageStore } from './adapters/dynamodb-store.ts';
 import { putPackage } from './core/packages.ts';
-import { createPackageStore } from './core/store.ts';
 import { DeliveryIdParams, PutPackageRequest } from './schemas.ts';
 
 const config = loadConfig({ TABLE_NAME: requiredString() });

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { documentClient } from '../../shared/clients/dynamodb.ts';
 import { sqsClient } from '../../shared/clients/sqs.ts';
 import { loadConfig, requiredString } from '../../shared/config.ts';
-import { createRequestQueue, createWaitQueue } from './core/messages.ts';
-import { createDownstreamSet } from './core/services.ts';
+import { createSchedulerStore } from './adapters/dynamodb-store.ts';
+import { createDownstreamSet } from './adapters/internal-api.ts';
+import { createRequestQueue, createWaitQueue } from './adapters/sqs-queues.ts';
 import type { CallerResilience } from './core/settings.ts';
-import { createSchedulerStore } from './core/store.ts';
 
 // The adapters the scheduler handlers build once at module load (cold start).
 

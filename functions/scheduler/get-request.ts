@@ -1,8 +1,8 @@
 import { documentClient } from '../../shared/clients/dynamodb.ts';
 import { type ApiEvent, type ApiResult, json, validate } from '../../shared/http.ts';
 import { httpHandler } from '../../shared/middleware/stacks.ts';
+import { createSchedulerStore } from './adapters/dynamodb-store.ts';
 import { describeRequest } from './core/lookup.ts';
-import { createSchedulerStore } from './core/store.ts';
 import { loadTableConfig } from './deps.ts';
 import { DeliveryIdParam } from './schemas.ts';
 

@@ -3,8 +3,8 @@ import { documentClient } from '../../shared/clients/dynamodb.ts';
 import { sanitizeCorrelationId } from '../../shared/correlation.ts';
 import { sqsHandler } from '../../shared/middleware/stacks.ts';
 import { logger } from '../../shared/observability.ts';
+import { createSchedulerStore } from './adapters/dynamodb-store.ts';
 import { recordDeliveryStage } from './core/stages.ts';
-import { createSchedulerStore } from './core/store.ts';
 import { loadTableConfig } from './deps.ts';
 
 // SQS ← EventBridge rule on the delivery events that tell a stage: keeps the stage the scheduler

@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { sqsHandler } from '../../shared/middleware/stacks.ts';
+import { createSchedulerServices } from './adapters/internal-api.ts';
 import { parseRequestMessage } from './core/messages.ts';
-import { createSchedulerServices } from './core/services.ts';
 import { SCHEDULER_RESILIENCE } from './core/settings.ts';
 import { superviseDeadRequest } from './core/supervisor.ts';
 import { callerAdapters, loadCallerConfig } from './deps.ts';

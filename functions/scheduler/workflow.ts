@@ -1,10 +1,11 @@
 import type { Context, SQSRecord } from 'aws-lambda';
 import { sqsHandler } from '../../shared/middleware/stacks.ts';
 import { logger } from '../../shared/observability.ts';
+import { createSchedulerServices } from './adapters/internal-api.ts';
 import { parseRequestMessage, type RequestMessage, type RequestQueue } from './core/messages.ts';
-import { createSchedulerServices } from './core/services.ts';
 import { redeliveryDelaySeconds, SCHEDULER_RESILIENCE } from './core/settings.ts';
-import { runWorkflow, type WorkflowDeps } from './core/workflow.ts';
+import { runWorkflow } from './core/workflow.ts';
+import type { WorkflowDeps } from './core/workflow-run.ts';
 import { loadSchedulerConfig, schedulerAdapters } from './deps.ts';
 
 // The Scheduler Agent: consumes `delivery-requests` (FIFO, one group per delivery).

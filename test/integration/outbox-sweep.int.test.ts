@@ -2,14 +2,16 @@
 // History and Notifications, the consumers, take each logical event once (docs/architecture.md §4).
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseDeliveryEvent } from '../../events/schemas.ts';
+import { createDeliveryStore } from '../../functions/delivery/adapters/dynamodb-store.ts';
 import { putDelivery, scheduleDelivery } from '../../functions/delivery/core/lifecycle.ts';
-import { createDeliveryStore, type DeliveryStore } from '../../functions/delivery/core/store.ts';
+import type { DeliveryStore } from '../../functions/delivery/core/store.ts';
 import { type SweepLimits, sweepOutboxes } from '../../functions/delivery/core/sweeper.ts';
 import type { DeliveryDeps } from '../../functions/delivery/core/transitions.ts';
 import { fakeEventBridge, newDelivery, steppingClock } from '../../functions/delivery/test-support/fakes.ts';
+import { createHistoryStore } from '../../functions/history/adapters/dynamodb-store.ts';
 import { recordEvent } from '../../functions/history/core/history.ts';
-import { createHistoryStore, type HistoryStore } from '../../functions/history/core/store.ts';
-import { createSentLedger } from '../../functions/notifications/core/ledger.ts';
+import type { HistoryStore } from '../../functions/history/core/store.ts';
+import { createSentLedger } from '../../functions/notifications/adapters/dynamodb-ledger.ts';
 import { sendNotifications } from '../../functions/notifications/core/notify.ts';
 import type { NotificationMessage } from '../../functions/notifications/core/sender.ts';
 import { createEventPublisher } from '../../shared/publisher.ts';

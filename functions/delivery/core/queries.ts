@@ -12,19 +12,6 @@ import { accountPartition, type DeliveryStore } from './store.ts';
 // The public reads and the notification subscription. A delivery of another account is reported
 // exactly like a missing one (404), so nobody learns which delivery ids exist.
 
-/** The caller's delivery, or NotFound when it is missing or another account's. */
-export async function getOwnDelivery(
-  store: DeliveryStore,
-  accountId: string,
-  deliveryId: string,
-): Promise<DeliveryRecord> {
-  const record = await store.get(deliveryId);
-  if (!record || record.accountId !== accountId) {
-    throw new NotFoundError(`Delivery ${deliveryId} does not exist.`);
-  }
-  return record;
-}
-
 const PageKey = z.strictObject({
   pk: z.string().startsWith('DELIVERY#'),
   sk: z.literal('DELIVERY'),

@@ -18,7 +18,7 @@ import {
   sameRequest,
   type TimeWindow,
 } from './selection.ts';
-import type { DroneStore, Recall } from './store-port.ts';
+import type { DroneStore, Recall } from './store.ts';
 
 // How a delivery gets a drone (docs/architecture.md, "Drones are booked in time"): the assignment
 // holds a capable drone for the flight's window only, from leaving home for the pickup to being

@@ -1,6 +1,6 @@
 import type { Location } from '../../../events/schemas.ts';
 import { chargeMs, type Drone, FULL_BATTERY_PERCENT } from './model.ts';
-import type { DroneStore } from './store-port.ts';
+import type { DroneStore } from './store.ts';
 
 // The demo fleet of dev stages and the local cloud: bases spread over Seattle around
 // (47.6, -122.3), payload limits from 2 to 12 kg, and two drones seeded with too little battery to

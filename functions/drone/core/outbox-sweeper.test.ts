@@ -5,7 +5,7 @@ import { createMemoryDroneStore } from '../test-support/memory-store.ts';
 import { recordingPublisher } from '../test-support/publisher.ts';
 import type { Drone } from './model.ts';
 import { ABANDONED_OUTBOX_MS, OUTBOX_SHARD_KEYS, type SweepDeps, sweepOutboxes } from './outbox-sweeper.ts';
-import type { DroneStore } from './store-port.ts';
+import type { DroneStore } from './store.ts';
 
 const NOW = new Date('2030-01-01T10:00:00.000Z');
 const OLD = new Date(NOW.getTime() - ABANDONED_OUTBOX_MS - 1).toISOString();

@@ -1,6 +1,6 @@
 import { outboxShards } from '../../../shared/outbox.ts';
 import type { EventPublisher } from '../../../shared/publisher.ts';
-import type { DroneStore } from './store-port.ts';
+import type { DroneStore } from './store.ts';
 import { flushOutbox } from './telemetry.ts';
 
 // The sweeper publishes the status changes a telemetry call stored but never got to publish (it

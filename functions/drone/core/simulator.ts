@@ -2,7 +2,7 @@ import { logger } from '../../../shared/observability.ts';
 import { flightShards } from './keys.ts';
 import { type Drone, RESTING_STATES } from './model.ts';
 import { type SimulatedReport, stepDrone, takeOffReport } from './simulation.ts';
-import type { DroneStore, FlightEntry } from './store-port.ts';
+import type { DroneStore, FlightEntry } from './store.ts';
 
 /** Sends one drone's telemetry to the telemetry route. */
 export type TelemetrySink = (

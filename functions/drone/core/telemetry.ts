@@ -16,7 +16,7 @@ import {
 } from '../../../shared/outbox.ts';
 import type { EventPublisher } from '../../../shared/publisher.ts';
 import { type Drone, type DroneState, RESTING_STATES } from './model.ts';
-import type { DroneStore, TelemetryUpdate } from './store-port.ts';
+import type { DroneStore, TelemetryUpdate } from './store.ts';
 
 // How a drone's report and its events stay consistent (the transactional outbox of shared/outbox.ts):
 // 1. The report is a conditional write on the drone as it was read; the same write stores the events

@@ -2,10 +2,10 @@ import { outboxIndexKey } from '../../../shared/outbox.ts';
 import { cellKey, cellOf } from '../core/cells.ts';
 import { bookingSk, flightShard } from '../core/keys.ts';
 import { type Assignment, type Booking, bookingOf, type Drone, type DroneProfile } from '../core/model.ts';
-import type { DroneStore, FlightEntry, PendingOutbox, Recall } from '../core/store-port.ts';
+import type { DroneStore, FlightEntry, PendingOutbox, Recall } from '../core/store.ts';
 
-// The drone table in memory, with the conditions of core/store.ts: every write checks what it was
-// read against and answers false when it lost. The current speed a report carries is not kept:
+// The drone table in memory, with the conditions of adapters/dynamodb-store.ts: every write checks
+// what it was read against and answers false when it lost. The current speed a report carries is not kept:
 // the table has it, but the drone record does not read it. Unit tests of the logic run on it; the DynamoDB
 // adapter itself is tested against DynamoDB Local (*.int.test.ts).
 

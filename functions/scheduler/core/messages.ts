@@ -1,6 +1,4 @@
-import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import * as z from 'zod';
-import { CORRELATION_ATTRIBUTE } from '../../../shared/correlation.ts';
 
 /** The operations the Scheduler Agent runs, one queue message each. */
 export const OPERATIONS = ['schedule', 'reschedule', 'cancel'] as const;
@@ -43,35 +41,6 @@ export interface RequestQueue {
   delayRedelivery(receiptHandle: string, seconds: number): Promise<void>;
 }
 
-/** The SQS adapter of the queue: one message group per delivery so its operations run in order. */
-export function createRequestQueue(client: SQSClient, queueUrl: string): RequestQueue {
-  return {
-    async send(message) {
-      await client.send(
-        new SendMessageCommand({
-          QueueUrl: queueUrl,
-          MessageBody: JSON.stringify(message),
-          MessageGroupId: message.deliveryId,
-          // The same operation sent twice (a retried ingest) is dropped by SQS within 5 minutes.
-          MessageDeduplicationId: deduplicationId(message),
-          MessageAttributes: {
-            [CORRELATION_ATTRIBUTE]: { DataType: 'String', StringValue: message.correlationId },
-          },
-        }),
-      );
-    },
-    async delayRedelivery(receiptHandle, seconds) {
-      await client.send(
-        new ChangeMessageVisibilityCommand({
-          QueueUrl: queueUrl,
-          ReceiptHandle: receiptHandle,
-          VisibilityTimeout: seconds,
-        }),
-      );
-    },
-  };
-}
-
 /** Body of a `delivery-waits` message: a schedule waiting for a drone, and when it is due again. */
 export const WaitMessage = z.object({
   message: RequestMessage.extend({ operation: z.literal('schedule'), wait: z.number().int().positive() }),
@@ -91,22 +60,4 @@ export const MAX_DELAY_SECONDS = 900;
 export interface WaitQueue {
   /** Sends `wait`, delivered after `delaySeconds` (at most MAX_DELAY_SECONDS). */
   send(wait: WaitMessage, delaySeconds: number): Promise<void>;
-}
-
-/** The SQS adapter of the standard `delivery-waits` queue. */
-export function createWaitQueue(client: SQSClient, queueUrl: string): WaitQueue {
-  return {
-    async send(wait, delaySeconds) {
-      await client.send(
-        new SendMessageCommand({
-          QueueUrl: queueUrl,
-          MessageBody: JSON.stringify(wait),
-          DelaySeconds: Math.max(0, Math.min(MAX_DELAY_SECONDS, Math.ceil(delaySeconds))),
-          MessageAttributes: {
-            [CORRELATION_ATTRIBUTE]: { DataType: 'String', StringValue: wait.message.correlationId },
-          },
-        }),
-      );
-    },
-  };
 }

@@ -1,16 +1,11 @@
 import { logger } from '../../../shared/observability.ts';
 import type { RequestMessage } from './messages.ts';
 import { isRefusal } from './services.ts';
-import {
-  ALL_COMPENSATIONS,
-  bookDrone,
-  compensateAndFail,
-  createDelivery,
-  runWorkflow,
-  type WorkflowDeps,
-  type WorkflowOutcome,
-  WorkflowRun,
-} from './workflow.ts';
+import { runWorkflow } from './workflow.ts';
+import { compensateAndFail } from './workflow-compensation.ts';
+import { bookDrone } from './workflow-drone.ts';
+import { ALL_COMPENSATIONS, type WorkflowDeps, type WorkflowOutcome, WorkflowRun } from './workflow-run.ts';
+import { createDelivery } from './workflow-schedule.ts';
 
 // The supervisor (docs/architecture.md §5.5): a request in the dead-letter queue has used up its retries.
 // Undo every reservation it may have made and end the delivery as Failed (RetriesExhausted), so

@@ -1,9 +1,13 @@
+import {
+  createDownstreamSet,
+  createSchedulerServices,
+  type DownstreamSet,
+} from '../adapters/internal-api.ts';
 import type { RequestMessage } from '../core/messages.ts';
-import { createDownstreamSet, createSchedulerServices, type DownstreamSet } from '../core/services.ts';
 import { type CallerResilience, SCHEDULER_RESILIENCE } from '../core/settings.ts';
 import type { RequestRecord } from '../core/store.ts';
 import { firstSweepAt } from '../core/sweeper.ts';
-import type { WorkflowDeps } from '../core/workflow.ts';
+import type { WorkflowDeps } from '../core/workflow-run.ts';
 import type { ScheduleDeliveryRequest } from '../schemas.ts';
 import { FakeDownstreams } from './fake-downstreams.ts';
 import { MemoryStore } from './memory-store.ts';

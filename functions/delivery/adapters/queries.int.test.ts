@@ -3,16 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, ValidationError } from '../../../shared/errors.ts';
 import { requestLookupOf } from '../../../shared/test-support/request-lookup.ts';
 import { createTestTable } from '../../../test/support/dynamodb.ts';
-import { newDelivery, steppingClock } from '../test-support/fakes.ts';
-import { putDelivery } from './lifecycle.ts';
+import { putDelivery } from '../core/lifecycle.ts';
 import {
   encodePageToken,
-  getOwnDelivery,
   listDeliveries,
   MAX_SUBSCRIPTIONS_PER_DELIVERY,
   requestNotification,
-} from './queries.ts';
-import { createDeliveryStore, type DeliveryStore } from './store.ts';
+} from '../core/queries.ts';
+import type { DeliveryStore } from '../core/store.ts';
+import { newDelivery, steppingClock } from '../test-support/fakes.ts';
+import { createDeliveryStore } from './dynamodb-store.ts';
 
 let table: Awaited<ReturnType<typeof createTestTable>>;
 let store: DeliveryStore;
@@ -28,22 +28,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await table.drop();
-});
-
-describe('getOwnDelivery', () => {
-  it("returns the caller's own delivery", async () => {
-    const record = await getOwnDelivery(store, 'acct-list', 'd-list-1');
-
-    expect(record.deliveryId).toBe('d-list-1');
-  });
-
-  it("answers 404 for another account's delivery", async () => {
-    await expect(getOwnDelivery(store, 'acct-list', 'd-other-1')).rejects.toBeInstanceOf(NotFoundError);
-  });
-
-  it('answers 404 for a missing delivery', async () => {
-    await expect(getOwnDelivery(store, 'acct-list', 'd-missing')).rejects.toBeInstanceOf(NotFoundError);
-  });
 });
 
 describe('listDeliveries', () => {

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assignDrone } from '../core/assignment.ts';
+import { listFlightWork, runSimulator, type SimulatorDeps } from '../core/simulator.ts';
+import type { DroneStore } from '../core/store.ts';
+import { ingestTelemetry } from '../core/telemetry.ts';
 import { createDroneTestTable } from '../test-support/drone-table.ts';
 import { assignmentRequest, drone, near } from '../test-support/fixtures.ts';
 import { recordingPublisher } from '../test-support/publisher.ts';
-import { assignDrone } from './assignment.ts';
-import { listFlightWork, runSimulator, type SimulatorDeps } from './simulator.ts';
-import { createDroneStore } from './store.ts';
-import type { DroneStore } from './store-port.ts';
-import { ingestTelemetry } from './telemetry.ts';
+import { createDroneStore } from './dynamodb-store.ts';
 
 // The simulator's view of the table in DynamoDB Local: due departures and drones in flight come
 // from the dispatch index, and a booked drone leaves at its departure and comes back.

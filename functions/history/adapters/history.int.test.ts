@@ -7,8 +7,9 @@ import { pendingEvents, publishPending } from '../../../shared/outbox.ts';
 import { createEventPublisher } from '../../../shared/publisher.ts';
 import { requestLookupOf } from '../../../shared/test-support/request-lookup.ts';
 import { createTestTable } from '../../../test/support/dynamodb.ts';
-import { getHistory, recordEvent } from './history.ts';
-import { createHistoryStore, type HistoryStore } from './store.ts';
+import { getHistory, recordEvent } from '../core/history.ts';
+import type { HistoryStore } from '../core/store.ts';
+import { createHistoryStore } from './dynamodb-store.ts';
 
 const DELIVERY_EVENTS = loadFixture('events/fixtures/scenarios/delivery-completed.json')
   .filter((event) => event.source === 'drone-delivery.deliveries')

@@ -8,7 +8,6 @@ import {
 } from '../../../shared/errors.ts';
 import { createEventPublisher } from '../../../shared/publisher.ts';
 import { createTestTable } from '../../../test/support/dynamodb.ts';
-import { fakeEventBridge, newDelivery, steppingClock } from '../test-support/fakes.ts';
 import {
   cancelDelivery,
   failDelivery,
@@ -17,10 +16,12 @@ import {
   rejectReschedule,
   rescheduleDelivery,
   scheduleDelivery,
-} from './lifecycle.ts';
-import { toStatusBody } from './model.ts';
-import { createDeliveryStore, type DeliveryStore } from './store.ts';
-import type { DeliveryDeps } from './transitions.ts';
+} from '../core/lifecycle.ts';
+import { toStatusBody } from '../core/model.ts';
+import type { DeliveryStore } from '../core/store.ts';
+import type { DeliveryDeps } from '../core/transitions.ts';
+import { fakeEventBridge, newDelivery, steppingClock } from '../test-support/fakes.ts';
+import { createDeliveryStore } from './dynamodb-store.ts';
 
 let table: Awaited<ReturnType<typeof createTestTable>>;
 let store: DeliveryStore;

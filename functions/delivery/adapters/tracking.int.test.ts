@@ -3,11 +3,12 @@ import { loadFixture } from '../../../events/fixtures.ts';
 import { type ParsedDroneEvent, parseDroneEvent } from '../../../events/schemas.ts';
 import { createEventPublisher } from '../../../shared/publisher.ts';
 import { createTestTable } from '../../../test/support/dynamodb.ts';
+import { putDelivery, rescheduleDelivery, scheduleDelivery } from '../core/lifecycle.ts';
+import type { DeliveryStore } from '../core/store.ts';
+import { trackDroneEvent } from '../core/tracking.ts';
+import type { DeliveryDeps } from '../core/transitions.ts';
 import { fakeEventBridge, newDelivery, steppingClock } from '../test-support/fakes.ts';
-import { putDelivery, rescheduleDelivery, scheduleDelivery } from './lifecycle.ts';
-import { createDeliveryStore, type DeliveryStore } from './store.ts';
-import { trackDroneEvent } from './tracking.ts';
-import type { DeliveryDeps } from './transitions.ts';
+import { createDeliveryStore } from './dynamodb-store.ts';
 
 const SCENARIO = loadFixture('events/fixtures/scenarios/delivery-completed.json');
 const DRONE_EVENTS = SCENARIO.filter((event) => event.source === 'drone-delivery.drones').map((event) =>

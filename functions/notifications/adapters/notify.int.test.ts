@@ -3,11 +3,17 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadFixture } from '../../../events/fixtures.ts';
 import { type ParsedDeliveryEvent, parseDeliveryEvent } from '../../../events/schemas.ts';
 import { createTestTable } from '../../../test/support/dynamodb.ts';
-import { createRecordingSender, listRecordedMessages } from '../adapters/recording-sender.ts';
-import { createSentLedger, type SentLedger, sentKey } from './ledger.ts';
-import { NotificationRetryError, type NotifyDeps, sendNotifications } from './notify.ts';
-import { type NotificationMessage, NotificationRejectedError, type NotificationSender } from './sender.ts';
-import type { Subscription } from './subscriptions.ts';
+import { type SentLedger, sentKey } from '../core/ledger.ts';
+import { NotificationRetryError, type NotifyDeps, sendNotifications } from '../core/notify.ts';
+import {
+  type NotificationMessage,
+  NotificationRejectedError,
+  type NotificationSender,
+} from '../core/sender.ts';
+import type { Subscription } from '../core/subscriptions.ts';
+import { listRecordedMessages } from '../test-support/recorded-messages.ts';
+import { createSentLedger } from './dynamodb-ledger.ts';
+import { createRecordingSender } from './recording-sender.ts';
 
 const [CREATED] = loadFixture('events/fixtures/DeliveryCreated.json').map((event) =>
   parseDeliveryEvent(event),

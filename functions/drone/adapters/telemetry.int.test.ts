@@ -1,13 +1,13 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventPublisher, OutgoingEvent } from '../../../shared/publisher.ts';
+import { assignDrone, releaseDrone } from '../core/assignment.ts';
+import { bookingKey, droneKey } from '../core/keys.ts';
+import type { DroneStore } from '../core/store.ts';
+import { ingestTelemetry, type Telemetry } from '../core/telemetry.ts';
 import { clearTable, createDroneTestTable } from '../test-support/drone-table.ts';
 import { assignmentRequest, drone, near } from '../test-support/fixtures.ts';
-import { assignDrone, releaseDrone } from './assignment.ts';
-import { bookingKey, droneKey } from './keys.ts';
-import { createDroneStore } from './store.ts';
-import type { DroneStore } from './store-port.ts';
-import { ingestTelemetry, type Telemetry } from './telemetry.ts';
+import { createDroneStore } from './dynamodb-store.ts';
 
 let table: Awaited<ReturnType<typeof createDroneTestTable>>;
 let store: DroneStore;

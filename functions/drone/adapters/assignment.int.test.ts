@@ -1,13 +1,13 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, UnprocessableError } from '../../../shared/errors.ts';
+import { type AssignmentResult, assignDrone, releaseDrone } from '../core/assignment.ts';
+import { bookingKey } from '../core/keys.ts';
+import type { AssignmentRequest, Drone } from '../core/model.ts';
+import type { DroneStore } from '../core/store.ts';
 import { clearTable, createDroneTestTable } from '../test-support/drone-table.ts';
 import { assignmentRequest, drone, near } from '../test-support/fixtures.ts';
-import { type AssignmentResult, assignDrone, releaseDrone } from './assignment.ts';
-import { bookingKey } from './keys.ts';
-import type { AssignmentRequest, Drone } from './model.ts';
-import { createDroneStore } from './store.ts';
-import type { DroneStore } from './store-port.ts';
+import { createDroneStore } from './dynamodb-store.ts';
 
 // Booking drones in time against DynamoDB Local: the transactions, their conditions and the races
 // they settle.

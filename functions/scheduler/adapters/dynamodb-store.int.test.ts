@@ -1,18 +1,18 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FifoQueueModel } from '../test-support/fifo-queue.ts';
-import { harness, NOW, scheduleRequest } from '../test-support/harness.ts';
-import { createSchedulerTable } from '../test-support/scheduler-table.ts';
 import {
   type Checkpoint,
   ConcurrentUpdateError,
-  createSchedulerStore,
   type SchedulerStore,
   UNSTARTED_SHARDS,
   unstartedShard,
-} from './store.ts';
-import { firstSweepAt, sweepUnstarted } from './sweeper.ts';
-import { runWorkflow } from './workflow.ts';
+} from '../core/store.ts';
+import { firstSweepAt, sweepUnstarted } from '../core/sweeper.ts';
+import { runWorkflow } from '../core/workflow.ts';
+import { FifoQueueModel } from '../test-support/fifo-queue.ts';
+import { harness, NOW, scheduleRequest } from '../test-support/harness.ts';
+import { createSchedulerTable } from '../test-support/scheduler-table.ts';
+import { createSchedulerStore } from './dynamodb-store.ts';
 
 let table: Awaited<ReturnType<typeof createSchedulerTable>>;
 let store: SchedulerStore;

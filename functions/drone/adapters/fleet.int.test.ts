@@ -1,9 +1,9 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assignDrone } from '../core/assignment.ts';
+import { demoFleet, seedFleet } from '../core/fleet.ts';
 import { clearTable, createDroneTestTable } from '../test-support/drone-table.ts';
-import { assignDrone } from './assignment.ts';
-import { demoFleet, seedFleet } from './fleet.ts';
-import { createDroneStore } from './store.ts';
+import { createDroneStore } from './dynamodb-store.ts';
 
 let table: Awaited<ReturnType<typeof createDroneTestTable>>;
 

@@ -2,12 +2,12 @@ import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { outboxIndexKey } from '../../../shared/outbox.ts';
 import { createTestTable } from '../../../test/support/dynamodb.ts';
+import { ABANDONED_OUTBOX_MS, OUTBOX_SHARD_KEYS, sweepOutboxes } from '../core/outbox-sweeper.ts';
+import type { DroneStore } from '../core/store.ts';
+import { ingestTelemetry, type Telemetry } from '../core/telemetry.ts';
 import { drone, near } from '../test-support/fixtures.ts';
 import { recordingPublisher } from '../test-support/publisher.ts';
-import { ABANDONED_OUTBOX_MS, OUTBOX_SHARD_KEYS, sweepOutboxes } from './outbox-sweeper.ts';
-import { createDroneStore } from './store.ts';
-import type { DroneStore } from './store-port.ts';
-import { ingestTelemetry, type Telemetry } from './telemetry.ts';
+import { createDroneStore } from './dynamodb-store.ts';
 
 // The drone outbox against DynamoDB Local: the batch is in the same conditional write as the report,
 // the sparse index lists only marked drones, and whoever publishes a batch publishes it as stored.

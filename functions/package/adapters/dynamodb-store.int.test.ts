@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestTable } from '../../../test/support/dynamodb.ts';
-import { cancelPackage, getPackage, type PackageDeps, putPackage } from './packages.ts';
-import { createPackageStore } from './store.ts';
+import { cancelPackage, getPackage, type PackageDeps, putPackage } from '../core/packages.ts';
+import { createPackageStore } from './dynamodb-store.ts';
 
 let table: Awaited<ReturnType<typeof createTestTable>>;
 let deps: PackageDeps;

@@ -1,11 +1,11 @@
 import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assignDrone } from '../core/assignment.ts';
+import type { AssignmentRequest, Drone } from '../core/model.ts';
 import { createDroneTestTable } from '../test-support/drone-table.ts';
 import { droneItem, profileItemOf } from '../test-support/fixtures.ts';
-import { assignDrone } from './assignment.ts';
-import type { AssignmentRequest, Drone } from './model.ts';
-import { createDroneStore } from './store.ts';
+import { createDroneStore } from './dynamodb-store.ts';
 
 // What an assignment reads in a fleet of 2,000 drones spread over a region (about 67 km by 45 km
 // around Seattle), against a Scan of the Drone table, the way every assignment read it before

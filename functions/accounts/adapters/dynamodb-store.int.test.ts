@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestTable } from '../../../test/support/dynamodb.ts';
-import { DEMO_ACCOUNTS, getAccount, seedDemoAccounts } from './accounts.ts';
-import { createAccountStore } from './store.ts';
+import { DEMO_ACCOUNTS, getAccount, seedDemoAccounts } from '../core/accounts.ts';
+import { createAccountStore } from './dynamodb-store.ts';
 
 let table: Awaited<ReturnType<typeof createTestTable>>;
 

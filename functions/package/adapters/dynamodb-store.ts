@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type PackageStore, packageSchema } from './packages.ts';
+import { type PackageStore, packageSchema } from '../core/packages.ts';
 
 const key = (deliveryId: string) => ({ pk: `PACKAGE#${deliveryId}`, sk: 'PACKAGE' });
 

@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { type AccountStore, accountSchema } from './accounts.ts';
+import { type AccountStore, accountSchema } from '../core/accounts.ts';
 
 const key = (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, sk: 'PROFILE' });
 
