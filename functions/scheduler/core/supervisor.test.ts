@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ACCOUNT, harness } from '../test-support/harness.ts';
 import type { RequestMessage } from './messages.ts';
+import { ConcurrentUpdateError } from './store.ts';
 import { superviseDeadRequest } from './supervisor.ts';
 import { runWorkflow } from './workflow.ts';
+import { assignmentBody } from './workflow-drone.ts';
+import { WorkflowRun } from './workflow-run.ts';
 
 /** A schedule whose last step kept failing: drone and package reserved, delivery still Requested. */
 async function deadAfterDroneStep() {
@@ -80,8 +83,8 @@ describe('supervisor', () => {
 
     await expect(superviseDeadRequest(h.deps, message)).rejects.toMatchObject({ transient: true });
 
-    // Nothing settled: the next delivery of the dead message starts over from the release.
-    expect(h.store.saved.at(-1)?.status).toBe('Running');
+    // Taken over, nothing undone yet: the next delivery of the dead message starts over from the release.
+    expect(h.store.saved.at(-1)).toMatchObject({ status: 'Compensating', compensated: [] });
     expect(h.fake.deliveries.get('d1')?.stage).toBe('Requested');
     expect(h.fake.reserved()).toEqual({ packages: ['d1'], assignments: ['d1'] });
 
@@ -89,6 +92,36 @@ describe('supervisor', () => {
 
     expect(outcome).toEqual({ status: 'Failed', reason: 'RetriesExhausted' });
     expect(h.fake.reserved()).toEqual({ packages: [], assignments: [] });
+  });
+
+  it('takes the run over before undoing anything: a copy of the message still running leaves it to the supervisor', async () => {
+    const { h, message } = await deadAfterDroneStep();
+    h.fake.failNext('DELETE', /^\/drones\//, 503, 4);
+    await expect(superviseDeadRequest(h.deps, message)).rejects.toMatchObject({ transient: true });
+    h.fake.calls.length = 0;
+
+    const copy = await runWorkflow(h.deps, message);
+
+    expect(copy).toEqual({ status: 'Skipped' });
+    expect(h.fake.calls).toEqual([]);
+    expect(h.fake.deliveries.get('d1')?.stage).toBe('Requested');
+  });
+
+  it('undoes a reservation that a copy of the message made after the supervisor had released it', async () => {
+    const h = harness();
+    const message = await h.ingest('d1');
+    // A copy of the message is running the workflow: its checkpoint read, its drone call still to come.
+    const copy = await WorkflowRun.load(h.deps, message);
+    const request = (await h.store.getRequest('d1'))?.request;
+    if (!request) throw new Error('no stored request');
+    // Meanwhile the dead copy is settled: everything released, the delivery Failed.
+    await superviseDeadRequest(h.deps, message);
+
+    const late = copy.step('drone', () => h.deps.services.assignDrone('d1', assignmentBody(request)));
+
+    await expect(late).rejects.toBeInstanceOf(ConcurrentUpdateError);
+    expect(h.fake.reserved()).toEqual({ packages: [], assignments: [] });
+    expect(h.fake.deliveries.get('d1')).toMatchObject({ stage: 'Failed', failureReason: 'RetriesExhausted' });
   });
 
   it('keeps the reason of a compensation that was already under way', async () => {

@@ -47,7 +47,7 @@ export async function superviseDeadRequest(
     return runWorkflow(deps, message);
   }
   // A compensation already under way keeps its own (more precise) reason.
-  if (run.checkpoint.status === 'Compensating' && run.checkpoint.failure) {
+  if (run.checkpoint.status === 'Compensating' && run.checkpoint.failure && !run.supervised) {
     return compensateAndFail(run, run.checkpoint.failure, ALL_COMPENSATIONS);
   }
 
@@ -68,13 +68,6 @@ export async function superviseDeadRequest(
     await run.finish('Completed', `delivery ${stage}`);
     return { status: 'Unchanged', reason: `delivery ${stage}` };
   }
-  if (message.operation === 'schedule' && stage === 'Requested') {
-    // The drone may have taken off for a booking whose answer the dead run never saw. Releasing it
-    // first decides the race: once released it can no longer fly for the delivery, and a refused
-    // release means the package is aboard, so the schedule took effect and is finished, not undone.
-    const flown = await finishIfFlown(run);
-    if (flown) return flown;
-  }
   if (stage !== undefined && IN_FLIGHT_OR_COMPLETED.has(stage)) {
     // The delivery went ahead anyway (e.g. a dead reschedule of a delivery since picked up): its
     // drone and package are in use, so there is nothing to undo.
@@ -92,16 +85,32 @@ export async function superviseDeadRequest(
     stepsDone: Object.keys(run.checkpoint.steps),
     reason: 'RetriesExhausted',
   });
-  return compensateAndFail(
-    run,
-    {
-      reason: 'RetriesExhausted',
-      detail: `The ${message.operation} request could not be completed after repeated attempts.`,
-      // A delivery that is already Cancelled or Failed (or unknown) keeps its state.
-      markDelivery: stage !== undefined && !ALREADY_ENDED.has(stage),
-    },
-    ALL_COMPENSATIONS,
-  );
+  // The run is taken over before anything is undone: a copy of the message still running the
+  // workflow (SQS delivers at least once) can no longer save a step or finish, so it cannot end
+  // the delivery Scheduled with a drone released here; a reservation it makes meanwhile it undoes
+  // itself (WorkflowRun.step).
+  if (!run.supervised) {
+    await run.save({
+      status: 'Compensating',
+      failure: {
+        reason: 'RetriesExhausted',
+        detail: `The ${message.operation} request could not be completed after repeated attempts.`,
+        // A delivery that is already Cancelled or Failed (or unknown) keeps its state.
+        markDelivery: stage !== undefined && !ALREADY_ENDED.has(stage),
+      },
+      undo: [...ALL_COMPENSATIONS],
+    });
+  }
+  if (message.operation === 'schedule' && stage === 'Requested') {
+    // The drone may have taken off for a booking whose answer the dead run never saw. Releasing it
+    // first decides the race: once released it can no longer fly for the delivery, and a refused
+    // release means the package is aboard, so the schedule took effect and is finished, not undone.
+    const flown = await finishIfFlown(run);
+    if (flown) return flown;
+  }
+  const failure = run.checkpoint.failure;
+  if (!failure) throw new Error(`no failure recorded for the compensation of ${message.deliveryId}`);
+  return compensateAndFail(run, failure, ALL_COMPENSATIONS);
 }
 
 /**

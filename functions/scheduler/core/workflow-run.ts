@@ -3,7 +3,13 @@ import type { DownstreamError } from '../../../shared/errors.ts';
 import { logger } from '../../../shared/observability.ts';
 import type { RequestMessage, WaitQueue } from './messages.ts';
 import { isRefusal, type SchedulerServices } from './services.ts';
-import type { Checkpoint, CompensationName, SchedulerStore, StepName } from './store.ts';
+import {
+  type Checkpoint,
+  type CompensationName,
+  ConcurrentUpdateError,
+  type SchedulerStore,
+  type StepName,
+} from './store.ts';
 
 // One run of the Scheduler Agent's workflow (core/workflow.ts): what it is given, how it ends, and
 // its checkpoint, saved after every step so a redelivered message resumes where the last attempt stopped.
@@ -44,6 +50,12 @@ export class WorkflowFailure extends Error {
 /** Everything the workflow may have to undo, latest reservation first. */
 export const ALL_COMPENSATIONS: readonly CompensationName[] = ['releaseDrone', 'cancelPackage'];
 
+/** The compensation that undoes a step's reservation. */
+const UNDO_OF: Partial<Record<StepName, CompensationName>> = {
+  drone: 'releaseDrone',
+  package: 'cancelPackage',
+};
+
 /** One operation's checkpoint, saved after every step. */
 export class WorkflowRun {
   /** Steps this invocation started, finished or not (an earlier invocation's are in no checkpoint). */
@@ -78,6 +90,13 @@ export class WorkflowRun {
     return this.checkpoint.status === 'Completed' || this.checkpoint.status === 'Failed';
   }
 
+  /** Taken over by the supervisor (core/supervisor.ts): it alone settles the run from then on. */
+  get supervised(): boolean {
+    return (
+      this.checkpoint.status === 'Compensating' && this.checkpoint.failure?.reason === 'RetriesExhausted'
+    );
+  }
+
   /** Runs a step once: a step checkpointed by an earlier attempt returns its recorded result. */
   async step(name: StepName, fn: () => Promise<unknown>): Promise<unknown> {
     if (name in this.checkpoint.steps) {
@@ -90,8 +109,37 @@ export class WorkflowRun {
     // Attempted from now on: a call that fails or times out may still have taken effect.
     this.attempted.add(name);
     const result = (await fn()) ?? true;
-    await this.save({ steps: { ...this.checkpoint.steps, [name]: result } });
+    try {
+      await this.save({ steps: { ...this.checkpoint.steps, [name]: result } });
+    } catch (error) {
+      if (error instanceof ConcurrentUpdateError) await this.undoIfOvertaken(name);
+      throw error;
+    }
     return result;
+  }
+
+  /**
+   * This run's step took effect, but another run saved the checkpoint first. A copy of the message
+   * (SQS delivers at least once) or the supervisor may be compensating this very operation and have
+   * already undone the step: then the reservation just made would outlive the compensation, a drone
+   * booked or a package held for a delivery that failed. It is undone here; the error still ends
+   * this attempt, and its message resumes from the stored checkpoint.
+   */
+  private async undoIfOvertaken(name: StepName): Promise<void> {
+    const undo = UNDO_OF[name];
+    if (!undo) return;
+    const { deliveryId, operation, requestId } = this.message;
+    const current = await this.deps.store.getCheckpoint(deliveryId, operation, requestId);
+    if (!current || current.status === 'Running' || current.status === 'Completed') return;
+    if (!current.compensated.includes(undo)) return; // the compensation under way will undo it
+    logger.warn('step took effect after its run was compensated; undoing it', { deliveryId, step: name });
+    try {
+      if (undo === 'releaseDrone') await this.deps.services.releaseDrone(deliveryId);
+      else await this.deps.services.cancelPackage(deliveryId);
+    } catch (error) {
+      if (!isRefusal(error, 409)) throw error;
+      logger.warn('late reservation could not be undone: already in use', { deliveryId, step: name });
+    }
   }
 
   /** Runs a compensation once. */

@@ -39,6 +39,11 @@ export async function runWorkflow(deps: WorkflowDeps, message: RequestMessage): 
     });
     return { status: 'Skipped' };
   }
+  if (run.supervised) {
+    // Its dead copy reached the supervisor, which settles it (and may finish it rather than undo it).
+    logger.info('run taken over by the supervisor; left to it', { deliveryId: message.deliveryId });
+    return { status: 'Skipped' };
+  }
   if (run.checkpoint.status === 'Compensating' && run.checkpoint.failure) {
     return compensateAndFail(run, run.checkpoint.failure);
   }
