@@ -77,7 +77,11 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['{functions,shared,events}/**/*.int.test.ts', 'test/integration/**/*.int.test.ts'],
+          include: [
+            '{functions,shared,events}/**/*.int.test.ts',
+            'infra/local/**/*.int.test.ts',
+            'test/integration/**/*.int.test.ts',
+          ],
           globalSetup: ['test/support/dynamodb-local.global.ts'],
           testTimeout: 30_000,
         },

@@ -32,8 +32,21 @@ console.error(describeSynthesis(synthesis));
 const cloudStarted = performance.now();
 const cloud = spawn(
   process.execPath,
-  // The state folder is the CLI's default: LOCAL_STATE_DIR, else `.local`.
-  ['--import', 'tsx', 'infra/local/cli/start.ts', '--app', 'cdk.out'],
+  // The state folder is the CLI's default: LOCAL_STATE_DIR, else `.local`. The operations console shows
+  // the app's views (console/) and replays the event fixtures, validated by the catalog's loader.
+  [
+    '--import',
+    'tsx',
+    'infra/local/cli/start.ts',
+    '--app',
+    'cdk.out',
+    '--console-app',
+    'console',
+    '--fixtures',
+    'events/fixtures',
+    '--fixture-loader',
+    'events/fixtures.ts',
+  ],
   {
     cwd: ROOT,
     // Its own process group: Ctrl-C reaches it once, forwarded from here, rather than twice (from the

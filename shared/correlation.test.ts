@@ -17,6 +17,7 @@ describe('correlation', () => {
 
   it('accepts plain ids and refuses odd ones', () => {
     expect(sanitizeCorrelationId('req-1.a:b_c')).toBe('req-1.a:b_c');
+    expect(sanitizeCorrelationId('ba9/3G6q+khaQ==')).toBe('ba9/3G6q+khaQ==');
     expect(sanitizeCorrelationId('has space')).toBeUndefined();
     expect(sanitizeCorrelationId('x'.repeat(129))).toBeUndefined();
     expect(sanitizeCorrelationId(undefined)).toBeUndefined();

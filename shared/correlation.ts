@@ -7,7 +7,8 @@ export const CORRELATION_HEADER = 'x-correlation-id';
 export const CORRELATION_ATTRIBUTE = 'correlationId';
 
 const storage = new AsyncLocalStorage<string>();
-const VALID = /^[A-Za-z0-9._:-]{1,128}$/;
+// API Gateway's own request ids, which become correlation ids, are base64: `/`, `+` and `=` included.
+const VALID = /^[A-Za-z0-9._:/+=-]{1,128}$/;
 
 /** Accepts a caller-supplied correlation id only if it is short and plain; otherwise undefined. */
 export function sanitizeCorrelationId(value: string | undefined | null): string | undefined {

@@ -1,7 +1,7 @@
 // The local cloud: runs a synthesized CDK stack on this machine, part by part, and stops it again.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { createLocalAdmin, type LocalAdmin, unmatchedFaults } from './admin/index.ts';
+import { type ConsoleOptions, createLocalAdmin, type LocalAdmin, unmatchedFaults } from './admin/index.ts';
 import { createHttpApis } from './apigateway/http-apis.ts';
 import { createIdentityRegistry, type IdentityRegistry } from './auth/identities.ts';
 import { createLocalIssuer } from './auth/jwt.ts';
@@ -22,6 +22,7 @@ import {
   type FunctionFault,
   type LambdaHost,
 } from './lambda/index.ts';
+import { createMeter, edgeMeterOf, type Meter, meteredQueueSender, meterRoutes } from './metering/index.ts';
 import type { LocalLogger, ResolvedStack } from './model.ts';
 import {
   type HotReload,
@@ -67,11 +68,13 @@ export interface StartLocalCloudOptions {
    * `false` turns it off. Default: as `LOCAL_HOT_RELOAD` says (`npm start` turns it on).
    */
   hotReload?: HotReloadOptions | false;
+  /** The application's views and fixtures for the operations console (`/_local/console/` on the edge). */
+  console?: ConsoleOptions;
 }
 
 export interface LocalCloud {
   stack: ResolvedStack;
-  urls: { edge: string; apis: { logicalId: string; apiId: string; url: string }[] };
+  urls: { edge: string; apis: { logicalId: string; apiId: string; url: string }[]; console: string };
   lambda: LambdaHost;
   events: LocalEventBridgeService;
   sqs: LocalSqs;
@@ -82,6 +85,8 @@ export interface LocalCloud {
   admin: LocalAdmin;
   /** Hot reload, when on. */
   hotReload: HotReload | undefined;
+  /** What AWS would bill for the calls served since the deployment (or the last reset). */
+  meter: Meter;
   /** Stops every part in reverse order; leaves no process or server behind. */
   stop(): Promise<void>;
 }
@@ -141,6 +146,7 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
     });
     if (options.env) applyEnvironmentOverrides(stack, options.env);
     log.info('stack loaded', { stack: stack.stackName, resources: stack.resources.size });
+    const meter = createMeter({ stack });
 
     const dynamodb = await startDynamoDbLocal({ port: options.dynamoDbPort ?? 0, stateDir });
     stops.push({ name: 'dynamodb', stop: dynamodb.stop });
@@ -159,6 +165,7 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
       journalPath: path.join(stateDir, 'sqs', 'queues'),
     });
     stops.push({ name: 'sqs', stop: sqs.stop });
+    const queueSender = meteredQueueSender(sqs.sender, meter);
 
     const identities = createIdentityRegistry(stack, { secretSeed: randomBytes(16).toString('hex') });
 
@@ -168,8 +175,9 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
       credentialsFor: (functionName) => identities.credentialsFor(functionName),
       log,
       logDir: path.join(stateDir, 'logs'),
-      queueSender: sqs.sender,
+      queueSender,
       journalPath: path.join(stateDir, 'lambda', 'async-invocations'),
+      meter,
       ...(options.functionOutput ? { output: options.functionOutput } : {}),
     });
     stops.push({ name: 'lambda', stop: lambda.stop });
@@ -184,9 +192,10 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
     const events = createEventBridge({
       stack,
       lambda,
-      queues: sqs.sender,
+      queues: queueSender,
       log,
       stateDir: path.join(stateDir, 'eventbridge'),
+      meter,
     });
     stops.push({ name: 'eventbridge', stop: events.stop });
 
@@ -201,9 +210,10 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
       lambda,
       identities,
       log,
+      meter: edgeMeterOf(meter),
       admin: {
         handle: async (incoming, outgoing) => {
-          if (admin) return admin.api.handle(incoming, outgoing);
+          if (admin) return admin.handle(incoming, outgoing);
           outgoing.writeHead(503, { 'content-type': 'application/json' });
           outgoing.end(JSON.stringify({ error: 'the local cloud is still starting' }));
         },
@@ -211,7 +221,15 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
     });
     stops.push({ name: 'edge', stop: edge.close });
     const issuer = await createLocalIssuer({ stateDir });
-    const apis = await createHttpApis({ stack, lambda, identities, issuer, log });
+    const apis = await createHttpApis({
+      stack,
+      lambda,
+      identities,
+      issuer,
+      log,
+      meter,
+      onRequest: (access) => admin?.recordApiAccess(access),
+    });
     stops.push({ name: 'apis', stop: apis.close });
 
     const eventSourceMappings = createEventSourceMappings({
@@ -236,6 +254,11 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
       sqs,
       logDir: path.join(stateDir, 'logs'),
       log,
+      sqsEndpoint: sqs.endpoint,
+      apis: () => apis.apis,
+      mint: (token) => issuer.mint(token),
+      routes: [meterRoutes(meter)],
+      ...(options.console ? { console: options.console } : {}),
     });
     admin = localAdmin;
     stops.push({ name: 'admin', stop: async () => localAdmin.close() });
@@ -248,6 +271,8 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
     await runTriggers(stack, lambda, log);
     // The deployment is done: the faults given at start now hit the app.
     if (startFaults.length > 0) lambda.setFaults(startFaults);
+    // What the deployment itself cost (seeding by its triggers) is no part of what the app costs to run.
+    meter.reset();
     const reload = hotReload ? startHotReload({ ...hotReload, stateDir, stack, lambda, log }) : undefined;
     if (reload) stops.push({ name: 'hot reload', stop: reload.close });
 
@@ -270,6 +295,7 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
       urls: {
         edge: edgeUrl,
         apis: apis.apis.map((api) => ({ logicalId: api.logicalId, apiId: api.apiId, url: api.url })),
+        console: `${edgeUrl}/_local/console/`,
       },
       lambda,
       events,
@@ -279,6 +305,7 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
       eventSourceMappings,
       admin: localAdmin,
       hotReload: reload,
+      meter,
       stop: stopAll,
     };
   } catch (error) {
@@ -288,12 +315,16 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
 }
 
 /** Formats the line that tells people and scripts the local cloud accepts requests. */
-export function readyLine(urls: { edge: string; apis: { logicalId: string; url: string }[] }): string {
+export function readyLine(urls: {
+  edge: string;
+  apis: { logicalId: string; url: string }[];
+  console?: string;
+}): string {
   // CDK's logical ids end in an 8-character hash; the line reads better without it.
   const apis = urls.apis
     .map((api) => `${api.logicalId.replace(/(?<=.)[0-9A-F]{8}$/, '')} ${api.url}`)
     .join(', ');
-  return `local cloud ready: edge ${urls.edge}${apis ? `, apis ${apis}` : ''}`;
+  return `local cloud ready: edge ${urls.edge}${apis ? `, apis ${apis}` : ''}${urls.console ? `, console ${urls.console}` : ''}`;
 }
 
 /** Runs each CDK trigger's function once, synchronously, in template order; throws if one fails. */

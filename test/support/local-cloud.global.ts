@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { loadFixture } from '../../events/fixtures.ts';
 import { startLocalCloud } from '../../infra/local/cloud.ts';
 import { createConsoleLogger } from '../../infra/local/log.ts';
 import { describeSynthesis } from '../../infra/local/synth/cache.ts';
@@ -30,6 +31,12 @@ export default async function setup(project: TestProject) {
     log: createConsoleLogger({ write: (line) => logFile.write(`${line}\n`) }),
     functionOutput: logFile,
     hotReload: { projectRoot: ROOT },
+    // The operations console as `npm start` serves it (test/e2e/console.test.ts).
+    console: {
+      appDir: path.join(ROOT, 'console'),
+      fixturesDir: path.join(ROOT, 'events', 'fixtures'),
+      loadFixture,
+    },
   });
 
   // The tests start once a saved file can be reloaded at once (test/e2e/hot-reload.test.ts).

@@ -8,7 +8,8 @@ import type { LocalLogger } from '../model.ts';
 import { DeadLetterError, type DeadLetterTools } from './dlq.ts';
 import { FaultSettingsError, parseFault, parseFaultSettings, unmatchedFaults } from './faults.ts';
 import type { DeliveryObserver } from './observer.ts';
-import { buildTrace } from './trace.ts';
+import { type AdminRoutes, segmentsOf } from './routes.ts';
+import { buildTrace, type TraceHop } from './trace.ts';
 
 /** Where the admin API is mounted on the edge. */
 export const ADMIN_PREFIX = '/_local';
@@ -42,6 +43,10 @@ export interface AdminApiOptions {
   /** Folder of the functions' logs. */
   logDir: string;
   log: LocalLogger;
+  /** Routes of other modules, tried before the built-in ones. */
+  routes?: AdminRoutes[];
+  /** More hops of a trace's correlation ids, seen by other parts than the logs and the bus. */
+  traceHops?: (ids: ReadonlySet<string>) => TraceHop[];
 }
 
 /** The control plane: `route` answers a parsed request, `handle` an HTTP exchange (for the edge). */
@@ -232,10 +237,20 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
 
   async function route(request: AdminRequest): Promise<AdminResponse> {
     const { method, path, query, body } = request;
-    const segments = path.split('/').filter(Boolean).map(decodeURIComponent);
+    const segments = segmentsOf(path);
+    if (!segments) return { status: 400, body: { error: `the path ${path} is not valid percent-encoding` } };
     try {
+      for (const more of options.routes ?? []) {
+        const answer = await more.route(request);
+        if (answer) return answer;
+      }
       const [head, second, third] = segments;
-      if (head === undefined && method === 'GET') return { status: 200, body: { routes: ROUTES } };
+      if (head === undefined && method === 'GET') {
+        return {
+          status: 200,
+          body: { routes: [...ROUTES, ...(options.routes ?? []).flatMap((more) => more.lines)] },
+        };
+      }
       if (head === 'faults' && segments.length === 1) return await faults(method, body);
       if (head === 'events' && second !== undefined && segments.length === 2 && method === 'GET') {
         const replayName = query.get('replay') ?? undefined;
@@ -269,6 +284,7 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
         const trace = await buildTrace(options.logDir, value, key, {
           reports: observer.reports(),
           consumed: observer.consumedRecords(),
+          ...(options.traceHops ? { more: options.traceHops } : {}),
         });
         return { status: 200, body: trace };
       }

@@ -13,7 +13,7 @@ import { silentLogger } from '../log.ts';
 import type { InvokeOptions, InvokeResult, ResolvedResource, ResolvedStack } from '../model.ts';
 import { type LocalSqs, startLocalSqs } from '../sqs/local-sqs.ts';
 import { type AdminClient, createAdminClient } from './client.ts';
-import { createLocalAdmin, type LocalAdmin } from './index.ts';
+import { type ConsoleOptions, createLocalAdmin, type LocalAdmin } from './index.ts';
 
 export const REGION = 'us-east-1';
 export const ACCOUNT = '000000000000';
@@ -163,7 +163,9 @@ export interface MiniCloud {
 }
 
 /** Starts the mini cloud; the consumer succeeds unless the test changes `host.respond`. */
-export async function startMiniCloud(options: { maxReceiveCount?: number } = {}): Promise<MiniCloud> {
+export async function startMiniCloud(
+  options: { maxReceiveCount?: number; console?: ConsoleOptions } = {},
+): Promise<MiniCloud> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const edgeUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -200,9 +202,16 @@ export async function startMiniCloud(options: { maxReceiveCount?: number } = {})
     sqs,
     logDir,
     log: silentLogger,
+    sqsEndpoint: sqs.endpoint,
+    // The mini cloud has no HTTP API: the token route and the proxy find none.
+    apis: () => [],
+    mint: async () => {
+      throw new Error('the mini cloud has no token issuer');
+    },
+    ...(options.console ? { console: options.console } : {}),
   });
   server.on('request', (incoming, outgoing) => {
-    void admin.api.handle(incoming, outgoing);
+    void admin.handle(incoming, outgoing);
   });
   mappings.start();
   events.start();

@@ -156,7 +156,12 @@ export async function buildTrace(
   logDir: string,
   value: string,
   key: string,
-  observed?: { reports: TimedReport[]; consumed: ConsumedRecord[] },
+  observed?: {
+    reports: TimedReport[];
+    consumed: ConsumedRecord[];
+    /** Hops other parts of the local cloud saw for the correlation ids (the HTTP APIs' requests). */
+    more?: (ids: ReadonlySet<string>) => TraceHop[];
+  },
 ): Promise<Trace> {
   const entries = await readLogs(logDir);
   const correlationIds = correlationIdsFor(entries, value, key);
@@ -164,6 +169,7 @@ export async function buildTrace(
   const hops = logHops(entries, ids, key);
   if (observed && ids.size > 0) {
     hops.push(...eventHops(observed.reports, ids), ...consumerHops(observed.consumed, ids));
+    if (observed.more) hops.push(...observed.more(ids));
   }
   return { value, key, correlationIds, hops: sortHops(hops) };
 }

@@ -20,7 +20,7 @@ import {
   stackOf,
 } from '../auth/test-support.ts';
 import type { InvokeResult, LambdaInvoker } from '../model.ts';
-import { createHttpApis, type HttpApis } from './http-apis.ts';
+import { createHttpApis, type HttpApiAccess, type HttpApis } from './http-apis.ts';
 
 const ISSUER = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_pool';
 const INVOKE_ARN = 'arn:aws:execute-api:us-east-1:000000000000';
@@ -116,6 +116,7 @@ const stack = stackOf([
 
 describe('createHttpApis', () => {
   const events: APIGatewayProxyEventV2WithJWTAuthorizer[] = [];
+  const accesses: HttpApiAccess[] = [];
   const iamEvent = (index: number) => events[index] as unknown as APIGatewayProxyEventV2WithIAMAuthorizer;
   const log = recordingLogger();
   let stateDir: string;
@@ -144,7 +145,14 @@ describe('createHttpApis', () => {
     stateDir = await mkdtemp(join(tmpdir(), 'http-apis-test-'));
     issuer = await createLocalIssuer({ stateDir });
     identities = createIdentityRegistry(stack, { secretSeed: 'test' });
-    apis = await createHttpApis({ stack, lambda, identities, issuer, log });
+    apis = await createHttpApis({
+      stack,
+      lambda,
+      identities,
+      issuer,
+      log,
+      onRequest: (access) => accesses.push(access),
+    });
     publicUrl = apis.apis.find((api) => api.logicalId === 'PublicApi')!.url;
     internalUrl = apis.apis.find((api) => api.logicalId === 'InternalApi')!.url;
   });
@@ -307,6 +315,29 @@ describe('createHttpApis', () => {
         latencyMs: expect.any(Number),
       }),
     });
+  });
+
+  it('tells onRequest of each request, without its credentials', async () => {
+    accesses.length = 0;
+    const response = await call(`${publicUrl}/v1/public/x?q=1`, {
+      headers: { authorization: 'Bearer secret', cookie: 'c=1', 'x-correlation-id': 'corr-1' },
+    });
+
+    expect(accesses).toEqual([
+      {
+        at: expect.any(String),
+        api: 'PublicApi',
+        requestId: response.headers['apigw-requestid'],
+        method: 'GET',
+        path: '/v1/public/x',
+        routeKey: expect.any(String),
+        status: 200,
+        latencyMs: expect.any(Number),
+        headers: expect.objectContaining({ 'x-correlation-id': 'corr-1' }),
+      },
+    ]);
+    expect(accesses[0]?.headers).not.toHaveProperty('authorization');
+    expect(accesses[0]?.headers).not.toHaveProperty('cookie');
   });
 
   describe('AWS_IAM routes', () => {

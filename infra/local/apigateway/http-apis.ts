@@ -12,6 +12,7 @@ import {
   sourceIpOf,
   splitTarget,
 } from '../edge/http.ts';
+import type { Meter } from '../metering/meter.ts';
 import type { LambdaInvoker, LocalLogger, ResolvedStack } from '../model.ts';
 import { type ApiConfig, type Integration, loadApi, STAGE } from './api-config.ts';
 import { createAuthorize } from './authorize.ts';
@@ -35,6 +36,24 @@ export interface HttpApisOptions {
   issuer: LocalIssuer;
   log: LocalLogger;
   host?: string;
+  /** Counts each answered request for the bill (metering/). */
+  meter?: Pick<Meter, 'apiRequest'>;
+  /** Told of each answered request, for the tester's tools (the trace, the console). */
+  onRequest?: (access: HttpApiAccess) => void;
+}
+
+/** One answered request, as the tester's tools see it (credentials left out). */
+export interface HttpApiAccess {
+  at: string;
+  /** The API's logical id. */
+  api: string;
+  requestId: string;
+  method: string;
+  path: string;
+  routeKey?: string;
+  status: number;
+  latencyMs: number;
+  headers: Record<string, string>;
 }
 
 export interface HttpApiInfo {
@@ -180,6 +199,28 @@ export async function createHttpApis(options: HttpApisOptions): Promise<HttpApis
       headers['content-length'] = String(response.body.length);
       outgoing.writeHead(response.statusCode, headers);
       outgoing.end(response.body);
+      options.meter?.apiRequest(
+        { apiId: config.apiId, logicalId: config.resource.logicalId },
+        response.routeKey ?? (response.preflight ? '(preflight)' : '(no route)'),
+        response.statusCode,
+        Number(incoming.headers['content-length'] ?? 0),
+      );
+      if (options.onRequest) {
+        const { authorization: _authorization, cookie: _cookie, ...shown } = requestHeaders;
+        options.onRequest({
+          at: new Date().toISOString(),
+          api: config.resource.logicalId,
+          requestId,
+          method: (incoming.method ?? 'GET').toUpperCase(),
+          path: splitTarget(incoming.url).rawPath,
+          ...(response.routeKey ? { routeKey: response.routeKey } : {}),
+          status: response.statusCode,
+          latencyMs: Math.round(performance.now() - started),
+          headers: Object.fromEntries(
+            Object.entries(shown).map(([name, values]) => [name, values.join(', ')]),
+          ),
+        });
+      }
       log.info('http api request', {
         apiId: config.apiId,
         requestId,

@@ -1,9 +1,16 @@
-// `tsx infra/local/cli/start.ts [--app cdk.out] [--state .local] [--stack Name] [--env NAME=value ...]`:
+// `tsx infra/local/cli/start.ts [--app cdk.out] [--state .local] [--stack Name] [--env NAME=value ...]
+//   [--console-app <dir>] [--fixtures <dir> [--fixture-loader <module>]]`:
 // runs the synthesized stack in the local cloud until SIGINT or SIGTERM.
 // Ports: LOCAL_EDGE_PORT (4566), LOCAL_API_PORT (3000); 0 picks free ones.
 // `--env` replaces a function environment variable wherever the template sets it.
+// The operations console (`/_local/console/`) loads the application's views from `--console-app`
+// (its index.js) and replays the fixtures of `--fixtures`, read by the `loadFixture(file)` export of
+// `--fixture-loader` when given (the application's validation).
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { faultsFromEnv } from '../admin/faults.ts';
+import type { ConsoleOptions } from '../admin/index.ts';
 import { defaultStateDir } from '../auth/state.ts';
 import { type LocalCloud, readyLine, startLocalCloud } from '../cloud.ts';
 import { createConsoleLogger } from '../log.ts';
@@ -24,6 +31,9 @@ async function main(): Promise<void> {
       state: { type: 'string', default: defaultStateDir() },
       stack: { type: 'string' },
       env: { type: 'string', multiple: true, default: [] },
+      'console-app': { type: 'string' },
+      fixtures: { type: 'string' },
+      'fixture-loader': { type: 'string' },
     },
   });
   const env = Object.fromEntries(
@@ -35,6 +45,7 @@ async function main(): Promise<void> {
   );
   // LOCAL_FAULTS='[{"function": "<logical id or name part>", "errorRate": 0.3, "latencyMs": 500}]', LOCAL_SQS_DUPLICATE_RATE=0.1
   const faults = faultsFromEnv(process.env);
+  const consoleOptions = await consoleOptionsOf(values);
   const log = createConsoleLogger();
 
   // Signals are handled from the start: one that arrives while the parts start stops them once up
@@ -69,6 +80,7 @@ async function main(): Promise<void> {
     log,
     env,
     faults,
+    console: consoleOptions,
     ...(values.stack ? { stackName: values.stack } : {}),
   });
   if (stopping) {
@@ -76,6 +88,25 @@ async function main(): Promise<void> {
     return;
   }
   process.stdout.write(`${readyLine(cloud.urls)}\n`);
+}
+
+async function consoleOptionsOf(values: {
+  'console-app'?: string | undefined;
+  fixtures?: string | undefined;
+  'fixture-loader'?: string | undefined;
+}): Promise<ConsoleOptions> {
+  const options: ConsoleOptions = {};
+  if (values['console-app']) options.appDir = path.resolve(values['console-app']);
+  if (values.fixtures) options.fixturesDir = path.resolve(values.fixtures);
+  const loader = values['fixture-loader'];
+  if (loader) {
+    const module = (await import(pathToFileURL(path.resolve(loader)).href)) as { loadFixture?: unknown };
+    if (typeof module.loadFixture !== 'function') {
+      throw new Error(`--fixture-loader ${loader} exports no loadFixture(file) function`);
+    }
+    options.loadFixture = module.loadFixture as NonNullable<ConsoleOptions['loadFixture']>;
+  }
+  return options;
 }
 
 main().catch((error: Error) => {

@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { IdentityRegistry } from '../auth/identities.ts';
 import { verifySigV4 } from '../auth/sigv4.ts';
+import type { EdgeMeter } from '../metering/index.ts';
 import type { CallerIdentity, LambdaInvoker, LocalLogger } from '../model.ts';
 import { createEnforcer } from './access.ts';
 import { type AdminHandler, isAdminPath, mountAdmin } from './admin-mount.ts';
@@ -49,6 +50,8 @@ export interface EdgeOptions {
    * 127.0.0.1), behind the origin and content-type guard of `admin-mount.ts`.
    */
   admin?: AdminHandler;
+  /** Counts what AWS would bill for the DynamoDB and SQS calls (metering/). */
+  meter?: EdgeMeter;
 }
 
 export interface Edge {
@@ -99,7 +102,8 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
           if (caller.kind === 'function') {
             enforce(caller, 'dynamodb', dynamodbChecks(routed.operation, parseJson(body), scope));
           }
-          await proxy(options.dynamodbUrl, incoming, body, outgoing);
+          const metered = options.meter?.dynamodb(routed.operation, body);
+          await proxy(options.dynamodbUrl, incoming, metered?.body ?? body, outgoing, metered?.answer);
           return;
         }
         case 'sqs': {
@@ -109,6 +113,7 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
             ...scope,
             enforce,
             ...(options.rewriteSqsQueueUrl ? { rewriteSqsQueueUrl: options.rewriteSqsQueueUrl } : {}),
+            ...(options.meter ? { meter: options.meter.sqs } : {}),
           };
           await handleSqs(forwarding, routed.operation, caller, incoming, body, outgoing);
           return;

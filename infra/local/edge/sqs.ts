@@ -17,6 +17,11 @@ export interface SqsForwarding {
   enforce: Enforce;
   /** Maps a queue URL as clients know it to the one the SQS emulator knows. */
   rewriteSqsQueueUrl?: (url: string) => string;
+  /** Counts the call for the bill (metering/); a returned function wants the answer. */
+  meter?: (
+    operation: string,
+    input: Record<string, unknown>,
+  ) => ((answer: string, status: number) => void) | undefined;
 }
 
 const URL_ANSWERS = new Set(['CreateQueue', 'GetQueueUrl', 'ListQueues', 'ListDeadLetterSourceQueues']);
@@ -47,28 +52,34 @@ export async function handleSqs(
       return url;
     }
   };
+  const rewriteUrls = (text: string): string => {
+    try {
+      const output = JSON.parse(text) as {
+        QueueUrl?: unknown;
+        queueUrls?: unknown;
+        QueueUrls?: unknown;
+      };
+      if (typeof output.QueueUrl === 'string') output.QueueUrl = publicQueueUrl(output.QueueUrl);
+      if (Array.isArray(output.QueueUrls))
+        output.QueueUrls = output.QueueUrls.map(String).map(publicQueueUrl);
+      if (Array.isArray(output.queueUrls))
+        output.queueUrls = output.queueUrls.map(String).map(publicQueueUrl);
+      return JSON.stringify(output);
+    } catch {
+      return text;
+    }
+  };
+  const readAnswer = options.meter?.(operation, input);
+  const rewrite = URL_ANSWERS.has(operation) ? rewriteUrls : undefined;
   await proxy(
     options.sqsUrl,
     incoming,
     forwarded,
     outgoing,
-    URL_ANSWERS.has(operation)
-      ? (text) => {
-          try {
-            const output = JSON.parse(text) as {
-              QueueUrl?: unknown;
-              queueUrls?: unknown;
-              QueueUrls?: unknown;
-            };
-            if (typeof output.QueueUrl === 'string') output.QueueUrl = publicQueueUrl(output.QueueUrl);
-            if (Array.isArray(output.QueueUrls))
-              output.QueueUrls = output.QueueUrls.map(String).map(publicQueueUrl);
-            if (Array.isArray(output.queueUrls))
-              output.queueUrls = output.queueUrls.map(String).map(publicQueueUrl);
-            return JSON.stringify(output);
-          } catch {
-            return text;
-          }
+    rewrite || readAnswer
+      ? (text, status) => {
+          readAnswer?.(text, status);
+          return rewrite ? rewrite(text) : text;
         }
       : undefined,
   );

@@ -2,6 +2,7 @@
 // streams the answer back, optionally rewriting its text. Connections to the emulators are kept open
 // between requests.
 import { Agent, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { crc32 } from 'node:zlib';
 import { EdgeError } from './aws-protocol.ts';
 
 const HOP_BY_HOP = new Set([
@@ -28,14 +29,15 @@ function forwardHeaders(incoming: IncomingMessage, length: number): Record<strin
 
 /**
  * Sends `body` to the same path on `upstream` with the request's own headers and answers with what
- * the upstream answers; `transform` rewrites the answer's text. An unreachable upstream is a 503.
+ * the upstream answers; `transform` rewrites the answer's text (given its status). An unreachable
+ * upstream is a 503.
  */
 export function proxy(
   upstream: string,
   incoming: IncomingMessage,
   body: Buffer,
   outgoing: ServerResponse,
-  transform?: (text: string) => string,
+  transform?: (text: string, status: number) => string,
 ): Promise<void> {
   const target = new URL(incoming.url ?? '/', upstream);
   return new Promise((resolve, reject) => {
@@ -55,9 +57,14 @@ export function proxy(
         upstreamResponse.on('data', (chunk: Buffer) => chunks.push(chunk));
         upstreamResponse.on('error', reject);
         upstreamResponse.on('end', () => {
-          const text = transform(Buffer.concat(chunks).toString('utf8'));
+          const original = Buffer.concat(chunks).toString('utf8');
+          const text = transform(original, upstreamResponse.statusCode ?? 502);
           delete headers['transfer-encoding'];
           headers['content-length'] = String(Buffer.byteLength(text));
+          // DynamoDB's checksum of the body: SDKs that check it (botocore) would refuse a rewritten one.
+          if (headers['x-amz-crc32'] !== undefined && text !== original) {
+            headers['x-amz-crc32'] = String(crc32(text));
+          }
           outgoing.writeHead(upstreamResponse.statusCode ?? 502, headers);
           outgoing.end(text);
           resolve();

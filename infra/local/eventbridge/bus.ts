@@ -1,5 +1,6 @@
 // The local EventBridge as one object: it wires the registry, router, deliveries, schedules and replays.
 import type { Journal } from '../durability/journal.ts';
+import type { Meter } from '../metering/meter.ts';
 import type { CallerIdentity, LambdaInvoker, LocalLogger, QueueSender, ResolvedStack } from '../model.ts';
 import { Archives } from './archive.ts';
 import { TargetDeliveries } from './delivery.ts';
@@ -34,6 +35,8 @@ export interface LocalEventBridgeOptions {
   /** First retry delay; later ones double (with jitter) up to a minute. Default 1000 ms. */
   retryBaseDelayMs?: number;
   now?: () => Date;
+  /** Counts accepted PutEvents entries for the bill (metering/). */
+  meter?: Pick<Meter, 'eventPut'>;
 }
 
 /** The buses, rules and archives of one resolved stack, with routing, delivery, schedules and replays. */
@@ -162,6 +165,7 @@ export class LocalEventBridge {
       registry: this.registry,
       journal: this.journal,
       now: this.now,
+      ...(this.options.meter ? { meter: this.options.meter } : {}),
       accept: (event: EventEnvelope, bus: BusInfo) => {
         this.archiveStore.archive(event, bus);
         this.router.route(event, bus);

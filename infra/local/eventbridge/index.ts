@@ -1,4 +1,5 @@
 // The local cloud's EventBridge: one object for the edge endpoint, for tools and for start and stop.
+import type { Meter } from '../metering/meter.ts';
 import type { CallerIdentity, LambdaInvoker, LocalLogger, QueueSender, ResolvedStack } from '../model.ts';
 import { type ApiResponse, createApiHandler } from './api.ts';
 import { LocalEventBridge } from './bus.ts';
@@ -41,6 +42,8 @@ export interface EventBridgeOptions {
   /** First retry delay of a failed target delivery (default 1000 ms); tests make it small. */
   retryBaseDelayMs?: number;
   now?: () => Date;
+  /** Counts accepted PutEvents entries for the bill (metering/). */
+  meter?: Pick<Meter, 'eventPut'>;
 }
 
 export interface LocalEventBridgeService {

@@ -1,6 +1,7 @@
 // PutEvents: the request's limits and permissions, each entry's checks, and the envelope AWS builds from it.
 import { randomUUID } from 'node:crypto';
 import type { Journal } from '../durability/journal.ts';
+import type { Meter } from '../metering/meter.ts';
 import type { CallerIdentity } from '../model.ts';
 import { authorize } from './authorize.ts';
 import { EventBridgeApiError } from './errors.ts';
@@ -24,6 +25,8 @@ export interface PutEventsContext {
   now: () => Date;
   /** Archives and routes an accepted event. */
   accept(event: EventEnvelope, bus: BusInfo): void;
+  /** Counts an accepted entry for the bill, by its size (metering/). */
+  meter?: Pick<Meter, 'eventPut'>;
 }
 
 /** Accepts PutEvents entries as the API does: limits, per-entry errors, routing, archiving. */
@@ -117,6 +120,7 @@ function acceptEntry(context: PutEventsContext, entry: unknown): PutEventsResult
     detail,
   };
   context.accept(event, bus);
+  context.meter?.eventPut(bus.name, entrySize(entry));
   return { EventId: event.id };
 }
 

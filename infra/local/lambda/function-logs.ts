@@ -13,8 +13,13 @@ export interface FunctionLog {
   close(): Promise<void>;
 }
 
-/** Opens the log of one function (the folder must exist). */
-export function createFunctionLog(name: string, logDir: string, output: NodeJS.WritableStream): FunctionLog {
+/** Opens the log of one function (the folder must exist); `onWrite` hears the bytes and lines of each write. */
+export function createFunctionLog(
+  name: string,
+  logDir: string,
+  output: NodeJS.WritableStream,
+  onWrite?: (bytes: number, lines: number) => void,
+): FunctionLog {
   const file = createWriteStream(join(logDir, `${name}.log`), { flags: 'a' });
 
   function emit(text: string): void {
@@ -22,7 +27,10 @@ export function createFunctionLog(name: string, logDir: string, output: NodeJS.W
     if (file.writableEnded) return;
     // One write per destination, whatever the number of lines: each write costs a system call.
     const lines = text.split(/\r\n|\r|\n/);
-    file.write(`${lines.join('\n')}\n`);
+    const joined = lines.join('\n');
+    file.write(`${joined}\n`);
+    // The messages' bytes: the line breaks between them are not part of any log event.
+    onWrite?.(Buffer.byteLength(joined) - (lines.length - 1), lines.length);
     output.write(`[${name}] ${lines.join(`\n[${name}] `)}\n`);
   }
 

@@ -4,6 +4,7 @@
 // (sync-invoker.ts, async-invoker.ts) and fault injection (fault-injection.ts).
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import type { Meter } from '../metering/meter.ts';
 import type {
   InvokeOptions,
   InvokeResult,
@@ -66,6 +67,8 @@ export interface LambdaHostOptions {
    * `<stateDir>/lambda/async-invocations`); without it they live in memory only.
    */
   journalPath?: string;
+  /** Counts invocations and log bytes for the bill (metering/). */
+  meter?: Pick<Meter, 'invocation' | 'logWritten'>;
 }
 
 /** The local Lambda service. */
@@ -99,11 +102,18 @@ export function createLambdaHost(options: LambdaHostOptions): LocalLambdaHost {
   const journal = openAsyncJournal(options.journalPath, log);
   const sdkBase = findSdkBase();
   const functions: HostedFunction[] = readFunctions(options).map((config) => {
-    const logs = createFunctionLog(config.name, options.logDir, output);
+    const meter = options.meter;
+    const onWrite = meter && ((bytes: number, lines: number) => meter.logWritten(config.name, bytes, lines));
+    const logs = createFunctionLog(config.name, options.logDir, output, onWrite);
     return { ...config, logs, pool: createWorkerPool(config, logs, { signal, sdkBase }) };
   });
   const findFunction = functionFinder(functions);
-  const runOnce = createSyncInvoker({ log, faults: () => faults, signal });
+  const runOnce = createSyncInvoker({
+    log,
+    faults: () => faults,
+    signal,
+    ...(options.meter ? { meter: options.meter } : {}),
+  });
   const asyncInvoker = createAsyncInvoker({
     journal,
     run: runOnce,

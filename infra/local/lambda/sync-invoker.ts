@@ -1,6 +1,8 @@
 // One invocation of a function in an execution environment, as a `RequestResponse` invocation runs:
 // faults and throttling first, then the handler with its deadline, and the START, END and REPORT lines.
 import { randomBytes } from 'node:crypto';
+import type { Meter } from '../metering/meter.ts';
+import { billedDurationMs } from '../metering/units.ts';
 import type { InvokeResult, LocalLogger } from '../model.ts';
 import { applyFaults, type FunctionFault } from './fault-injection.ts';
 import type { FunctionConfig } from './function-config.ts';
@@ -19,6 +21,8 @@ export interface SyncInvokerOptions {
   faults(): readonly FunctionFault[];
   /** Aborted when the host stops: invocations then fail with `ServiceException`. */
   signal: AbortSignal;
+  /** Counts each invocation that ran in an environment for the bill (metering/). */
+  meter?: Pick<Meter, 'invocation'>;
 }
 
 /** Runs one invocation of a function, the request id given; resolves with its result. */
@@ -134,11 +138,13 @@ export function createSyncInvoker(options: SyncInvokerOptions): RunInvocation {
         errorMessage: reply.errorMessage ?? '',
       };
     }
+    const initDurationMs = coldStart ? env.initDurationMs : 0;
     const memoryUsed = reply === 'timeout' ? fn.memoryMb : reply === 'abort' ? 0 : (reply.heapUsedMb ?? 0);
     const report = [
       `REPORT RequestId: ${requestId}`,
       `Duration: ${durationMs.toFixed(2)} ms`,
-      `Billed Duration: ${Math.max(1, Math.ceil(durationMs))} ms`,
+      // Since August 2025 Lambda bills a cold start's init phase with the invocation, for every runtime.
+      `Billed Duration: ${billedDurationMs(durationMs, initDurationMs)} ms`,
       `Memory Size: ${fn.memoryMb} MB`,
       `Max Memory Used: ${memoryUsed} MB`,
       ...(coldStart ? [`Init Duration: ${env.initDurationMs.toFixed(2)} ms`] : []),
@@ -147,6 +153,7 @@ export function createSyncInvoker(options: SyncInvokerOptions): RunInvocation {
     ];
     // One write for both lines.
     fn.logs.emit(`END RequestId: ${requestId}\n${report.join('\t')}`);
+    options.meter?.invocation(fn, durationMs, initDurationMs);
     return result;
   }
 }
