@@ -76,7 +76,10 @@ export const SCHEDULER_RESILIENCE = {
 
 /**
  * Seconds until a waiting schedule's next attempt (wait number `attempt`, 1-based): full jitter,
- * bounded by the seconds left before its latest departure.
+ * bounded by the seconds left before its latest departure. When the Drone service said when the
+ * first booking in the way ends (`secondsUntilFree`), the attempt comes no later than a second after
+ * it: the backoff covers a booking given up early, the target the one that ends as planned, which
+ * a backoff grown to minutes would otherwise find up to minutes late.
  */
 export function waitDelaySeconds(
   attempt: number,
@@ -87,6 +90,7 @@ export function waitDelaySeconds(
     minDelaySeconds: number;
     maxDelaySeconds: number;
   } = SCHEDULER_RESILIENCE.waiting,
+  secondsUntilFree?: number,
 ): number {
   const count = Number.isFinite(attempt) && attempt > 0 ? Math.floor(attempt) : 1;
   const ceiling = Math.min(
@@ -94,7 +98,11 @@ export function waitDelaySeconds(
     settings.baseDelaySeconds * 2 ** Math.min(count - 1, 30),
   );
   const jittered = Math.max(settings.minDelaySeconds, Math.ceil(random() * ceiling));
-  return Math.max(0, Math.min(jittered, Math.floor(secondsLeft)));
+  const targeted =
+    secondsUntilFree === undefined || !Number.isFinite(secondsUntilFree)
+      ? jittered
+      : Math.min(jittered, Math.max(settings.minDelaySeconds, Math.ceil(secondsUntilFree) + 1));
+  return Math.max(0, Math.min(targeted, Math.floor(secondsLeft)));
 }
 
 /** Seconds a failed message stays invisible before its next delivery: exponential in its receive count. */

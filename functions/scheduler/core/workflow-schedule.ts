@@ -134,7 +134,15 @@ async function waitForDrone(
   const attempts = (previous?.attempts ?? 0) + 1;
   const until = new Date(refusal.latestDeparture).toISOString();
   const secondsLeft = Math.min((refusal.latestDeparture - at.getTime()) / 1000, MAX_DELAY_SECONDS);
-  const delaySeconds = waitDelaySeconds(attempts, secondsLeft, random);
+  const freeAt = refusal.retryAt === undefined ? Number.NaN : Date.parse(refusal.retryAt);
+  const secondsUntilFree = Number.isFinite(freeAt) ? (freeAt - at.getTime()) / 1000 : undefined;
+  const delaySeconds = waitDelaySeconds(
+    attempts,
+    secondsLeft,
+    random,
+    SCHEDULER_RESILIENCE.waiting,
+    secondsUntilFree,
+  );
   const nextAttemptAt = new Date(at.getTime() + delaySeconds * 1000).toISOString();
   if (previous?.until !== until) {
     try {

@@ -33,6 +33,13 @@ async function waitingSetup(options: { random?: () => number; latestDeparture?: 
     setNow(at: Date) {
       now = at;
     },
+    /** The booking in the way of every drone ends `ms` after the current time. */
+    setFleetFreeIn(ms: number) {
+      h.fake.fleetBooked = {
+        latestDeparture: options.latestDeparture ?? LATEST,
+        retryAt: new Date(now.getTime() + ms).toISOString(),
+      };
+    },
   };
 }
 
@@ -86,6 +93,19 @@ describe('a schedule with no drone free for its window', () => {
 
     expect(h.waits.sent.map((sent) => sent.delaySeconds)).toEqual([4, 8, 16, 32, 64, 120, 120, 120]);
     expect(h.waits.sent.map((sent) => sent.wait.message.wait)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  it('comes back a second after the booking in its way ends, however long its backoff has grown', async () => {
+    const { h, message, wakeUp, setFleetFreeIn } = await waitingSetup({ random: () => 1 });
+    await runWorkflow(h.deps, message);
+    for (let wait = 2; wait <= 5; wait++) await runWorkflow(h.deps, wakeUp());
+    const sixth = wakeUp();
+    // The drone in the way is now booked for 10 s more only.
+    setFleetFreeIn(10_000);
+
+    await runWorkflow(h.deps, sixth);
+
+    expect(h.waits.sent.map((sent) => sent.delaySeconds)).toEqual([4, 8, 16, 32, 64, 11]);
   });
 
   it('never waits less than the minimum delay, however small the jitter', async () => {
