@@ -53,8 +53,14 @@ export interface ChaosOptions {
    * 180 s): a killed invocation's batch comes back only when it expires.
    */
   requestsVisibilitySeconds?: number;
-  /** How long to wait for everything to settle once the faults are removed (default 240 s). */
+  /**
+   * How long at most to wait for everything to settle once the faults are removed (default 600 s).
+   * The wait ends sooner when nothing has settled for `stallMs`: on a busy machine the drones' booked
+   * flights run late and a backlog takes minutes to fly, which is progress, not a stuck delivery.
+   */
   settleTimeoutMs?: number;
+  /** No delivery reached a terminal stage for this long: the run has stopped settling (default 90 s). */
+  stallMs?: number;
   /** Reuse `.local/chaos/cdk.out` if it exists instead of synthesizing (default false). */
   reuseSynth?: boolean;
   /** Keep the local cloud's state folder (tables, logs, archive) for inspection (default false). */
@@ -215,7 +221,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     abortRate: 0.1,
     abortAfterMs: 900,
     requestsVisibilitySeconds: 40,
-    settleTimeoutMs: 240_000,
+    settleTimeoutMs: 600_000,
+    stallMs: 150_000,
     reuseSynth: false,
     keepState: false,
     ...options,
@@ -372,7 +379,10 @@ async function runAgainst(
   const settleStartedAt = Date.now();
   let settled = false;
   let depths = { requests: 0, deadLetters: 0, unsettled: 0 };
-  while (Date.now() - settleStartedAt < o.settleTimeoutMs) {
+  let lastOpen = Number.POSITIVE_INFINITY;
+  let lastProgressAt = settleStartedAt;
+  let reportedAt = settleStartedAt;
+  while (Date.now() - settleStartedAt < o.settleTimeoutMs && Date.now() - lastProgressAt < o.stallMs) {
     depths = {
       requests: await chaos.queueDepth('delivery-requests.fifo'),
       deadLetters: await chaos.queueDepth('delivery-requests-dlq.fifo'),
@@ -383,6 +393,14 @@ async function runAgainst(
     if (open === 0 && depths.requests === 0 && depths.deadLetters === 0 && history === 0) {
       settled = true;
       break;
+    }
+    if (open < lastOpen) {
+      lastOpen = open;
+      lastProgressAt = Date.now();
+    }
+    if (Date.now() - reportedAt >= 30_000) {
+      reportedAt = Date.now();
+      progress(`settling: ${open} deliveries not yet terminal, requests queue ${depths.requests}`);
     }
     await sleep(2_000);
   }
