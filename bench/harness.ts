@@ -6,6 +6,11 @@
 export interface Case {
   label: string;
   run: () => unknown;
+  /**
+   * Runs after each operation, outside the timed stretch (async benchmarks): undoes what the operation
+   * started (stops a process it started, say), so that a sample ends when the operation's result is there.
+   */
+  after?: () => Promise<void>;
 }
 
 /** A benchmark's subject and baseline, ready to run, with what they need to be checked and torn down. */
@@ -67,27 +72,34 @@ function now(): bigint {
   return process.hrtime.bigint();
 }
 
-// Runs `count` operations and returns how long they took in nanoseconds.
-async function timeBatch(
-  mode: BenchmarkDefinition['mode'],
-  run: Case['run'],
-  count: number,
-): Promise<number> {
+// Runs `count` operations and returns how long they took in nanoseconds, `after` excluded.
+async function timeBatch(mode: BenchmarkDefinition['mode'], side: Case, count: number): Promise<number> {
+  const { run, after } = side;
   if (mode === 'sync') {
     const start = now();
     for (let i = 0; i < count; i++) blackhole.last = run();
     return Number(now() - start);
   }
-  const start = now();
-  for (let i = 0; i < count; i++) blackhole.last = await run();
-  return Number(now() - start);
+  if (after === undefined) {
+    const start = now();
+    for (let i = 0; i < count; i++) blackhole.last = await run();
+    return Number(now() - start);
+  }
+  let elapsed = 0;
+  for (let i = 0; i < count; i++) {
+    const start = now();
+    blackhole.last = await run();
+    elapsed += Number(now() - start);
+    await after();
+  }
+  return elapsed;
 }
 
 // The number of operations per sample that makes a sample last at least `minSampleNs`.
-async function calibrate(mode: BenchmarkDefinition['mode'], run: Case['run'], minSampleNs: number) {
+async function calibrate(mode: BenchmarkDefinition['mode'], side: Case, minSampleNs: number) {
   let count = 1;
   for (;;) {
-    const elapsed = await timeBatch(mode, run, count);
+    const elapsed = await timeBatch(mode, side, count);
     if (elapsed >= minSampleNs) return Math.max(1, Math.ceil((count * minSampleNs) / Math.max(1, elapsed)));
     count *= elapsed <= 0 ? 16 : Math.min(16, Math.max(2, Math.ceil(minSampleNs / elapsed)));
   }
@@ -130,13 +142,13 @@ export async function measure(
 
     const warmupEnd = performance.now() + settings.warmupMs;
     while (performance.now() < warmupEnd) {
-      await timeBatch(mode, subject.run, 16);
-      await timeBatch(mode, baseline.run, 16);
+      await timeBatch(mode, subject, 16);
+      await timeBatch(mode, baseline, 16);
     }
 
     const minSampleNs = settings.minSampleUs * 1000;
-    const subjectBatch = await calibrate(mode, subject.run, minSampleNs);
-    const baselineBatch = await calibrate(mode, baseline.run, minSampleNs);
+    const subjectBatch = await calibrate(mode, subject, minSampleNs);
+    const baselineBatch = await calibrate(mode, baseline, minSampleNs);
 
     const subjectSamples: number[] = [];
     const baselineSamples: number[] = [];
@@ -148,11 +160,11 @@ export async function measure(
       let subjectNs: number;
       let baselineNs: number;
       if (rounds % 2 === 0) {
-        subjectNs = (await timeBatch(mode, subject.run, subjectBatch)) / subjectBatch;
-        baselineNs = (await timeBatch(mode, baseline.run, baselineBatch)) / baselineBatch;
+        subjectNs = (await timeBatch(mode, subject, subjectBatch)) / subjectBatch;
+        baselineNs = (await timeBatch(mode, baseline, baselineBatch)) / baselineBatch;
       } else {
-        baselineNs = (await timeBatch(mode, baseline.run, baselineBatch)) / baselineBatch;
-        subjectNs = (await timeBatch(mode, subject.run, subjectBatch)) / subjectBatch;
+        baselineNs = (await timeBatch(mode, baseline, baselineBatch)) / baselineBatch;
+        subjectNs = (await timeBatch(mode, subject, subjectBatch)) / subjectBatch;
       }
       subjectSamples.push(subjectNs);
       baselineSamples.push(baselineNs);

@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { apiRead } from './api-read.bench.ts';
 import { bundleStart } from './bundle-start.bench.ts';
+import { cloudStart } from './cloud-start.bench.ts';
 import { eventRouting } from './event-routing.bench.ts';
 import type { BenchmarkFamily } from './family.ts';
 import {
@@ -20,7 +21,7 @@ import { lambdaInvoke } from './lambda-invoke.bench.ts';
 import { patternMatching } from './pattern-matching.bench.ts';
 
 const BENCHMARKS: readonly BenchmarkDefinition[] = [lambdaInvoke, eventRouting, patternMatching];
-const FAMILIES: readonly BenchmarkFamily[] = [bundleStart, apiRead];
+const FAMILIES: readonly BenchmarkFamily[] = [bundleStart, apiRead, cloudStart];
 
 // Three benchmarks at about 1 s of warm-up and 14 s of rounds each keep a full run under a minute.
 const SETTINGS: MeasureSettings = { warmupMs: 1_000, minSampleUs: 50, budgetMs: 14_000, maxRounds: 200_000 };
