@@ -53,7 +53,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{functions,shared,events}/**/*.test.ts', 'test/chaos/invariants.test.ts'],
+          include: ['{functions,shared,events,scripts}/**/*.test.ts', 'test/chaos/invariants.test.ts'],
           exclude: ['**/*.int.test.ts', '**/node_modules/**'],
           testTimeout: 30_000,
           hookTimeout: 120_000,

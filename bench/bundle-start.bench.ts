@@ -1,6 +1,6 @@
 // What each function of the prod stack costs at its cold start in module init: a fresh `node` process
 // that imports the function's bundle, as `cdk synth -c stage=prod` builds it, with the environment
-// Lambda gives that function (its NODE_OPTIONS included), against a bare `node -e 0` in the same run;
+// Lambda gives that function, against a bare `node -e 0` in the same run;
 // and the size of each bundle against the target of infra/report-bundle-sizes.ts.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';

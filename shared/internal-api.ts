@@ -1,5 +1,6 @@
-import { Sha256 } from '@aws-crypto/sha256-js';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
+// The SDK's own SHA-256 and HMAC on node:crypto, as its clients sign in Node.js.
+import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentityProvider, HttpRequest } from '@smithy/types';
 import { CORRELATION_HEADER, currentCorrelationId } from './correlation.ts';

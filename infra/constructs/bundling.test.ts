@@ -159,6 +159,18 @@ describe('handler bundles', () => {
     expect(await readdir(path.join(outdir, assetOfA!))).toEqual([BUNDLE_FILE, `${BUNDLE_FILE}.map`]);
   });
 
+  it('refuse a lazy module imported at the start: it would load at every cold start, counted apart', async () => {
+    const entry = path.join(project, 'functions', 'd.ts');
+    await write(
+      entry,
+      "import { name } from '@aws-sdk/credential-provider-process';\nexport const handler = async () => name;",
+    );
+
+    await expect(prebundleHandlers([entry], path.join(project, 'out'), project)).rejects.toThrow(
+      /imports the lazy module aws-sdk-credential-provider-process\.mjs at its start/,
+    );
+  });
+
   it('removes prebundled copies nobody took', async () => {
     const outdir = path.join(project, 'out');
     await prebundleHandlers(entries, outdir, project);

@@ -116,10 +116,10 @@ describe('the shared SDK clients', () => {
     ],
     [
       'sns',
-      async () => (await import('./sns.ts')).snsClient,
+      async () => (await import('./sns.ts')).snsClient(),
       () => new PublishCommand({ PhoneNumber: '+14155550100', Message: 'x' }),
     ],
-    ['ses', async () => (await import('./ses.ts')).sesClient, () => new SendEmailCommand({ Content: {} })],
+    ['ses', async () => (await import('./ses.ts')).sesClient(), () => new SendEmailCommand({ Content: {} })],
   ] as const)('%s is bounded by SDK_TIMEOUTS', async (_name, load, command) => {
     const answering = await server('answer');
     vi.stubEnv('AWS_ENDPOINT_URL', answering.url);

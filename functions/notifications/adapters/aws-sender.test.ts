@@ -13,8 +13,8 @@ afterEach(() => {
 });
 
 const sender = createAwsSender({
-  ses: new SESv2Client({}),
-  sns: new SNSClient({}),
+  ses: async () => new SESv2Client({}),
+  sns: async () => new SNSClient({}),
   fromAddress: 'no-reply@example.com',
 });
 const message: NotificationMessage = {

@@ -1,12 +1,14 @@
-import { type SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { SESv2Client } from '@aws-sdk/client-sesv2';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import {
   type NotificationMessage,
   NotificationRejectedError,
   type NotificationSender,
 } from '../core/sender.ts';
 
-// Email through SES v2, SMS through SNS direct publish to a phone number.
+// Email through SES v2, SMS through SNS direct publish to a phone number. Each SDK client is imported
+// on the first message of its channel, not at the cold start: they are most of what the function
+// would otherwise load there, and a stage that records messages instead never needs them.
 
 /** Errors about this message itself; anything else (throttling, outages, account limits) is retried. */
 const REJECTIONS = new Set([
@@ -24,17 +26,21 @@ function rejectedOrRethrow(error: unknown): never {
   throw error;
 }
 
-/** The sender for AWS: SES for email (from `fromAddress`), SNS transactional SMS. */
+/** The sender for AWS: SES for email (from `fromAddress`), SNS transactional SMS; each client given on first use. */
 export function createAwsSender(options: {
-  ses: SESv2Client;
-  sns: SNSClient;
+  ses: () => Promise<SESv2Client>;
+  sns: () => Promise<SNSClient>;
   fromAddress: string;
 }): NotificationSender {
   return {
     async send(message: NotificationMessage) {
       try {
         if (message.channel === 'email') {
-          const result = await options.ses.send(
+          const [{ SendEmailCommand }, ses] = await Promise.all([
+            import('@aws-sdk/client-sesv2'),
+            options.ses(),
+          ]);
+          const result = await ses.send(
             new SendEmailCommand({
               FromEmailAddress: options.fromAddress,
               Destination: { ToAddresses: [message.target] },
@@ -48,7 +54,8 @@ export function createAwsSender(options: {
           );
           return result.MessageId === undefined ? {} : { providerMessageId: result.MessageId };
         }
-        const result = await options.sns.send(
+        const [{ PublishCommand }, sns] = await Promise.all([import('@aws-sdk/client-sns'), options.sns()]);
+        const result = await sns.send(
           new PublishCommand({
             PhoneNumber: message.target,
             Message: message.text,

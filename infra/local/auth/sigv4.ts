@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+// The SDK's own SHA-256 and HMAC on node:crypto, as its clients sign in Node.js.
+import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { NodeSha256 } from './node-sha256.ts';
 
 /** An incoming HTTP request as received, for signature verification. */
 export interface IncomingSignedRequest {
@@ -43,7 +44,7 @@ function signerFor(accessKeyId: string, secretAccessKey: string, region: string,
       credentials: { accessKeyId, secretAccessKey },
       region,
       service,
-      sha256: NodeSha256,
+      sha256: Sha256,
       applyChecksum: false,
     });
     signers.set(key, signer);
