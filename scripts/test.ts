@@ -1,12 +1,10 @@
-// `npm test`: every check and test project, in two vitest processes side by side so that the
-// end-to-end files, which mostly wait on the local cloud, overlap the unit and integration files,
-// which mostly compute.
-// - the type check and the lint;
-// - vitest with coverage: unit, unit-infra, integration, then own-cloud (tests that start a local
-//   cloud of their own); coverage is gathered here, where the code under test runs in the workers;
-// - vitest for e2e (one shared local cloud, its files one at a time), started once the checks have
-//   passed: the hot-reload test edits a handler of the repository (and restores it) while it runs,
-//   which the checks must not read. Its output is shown whole when it ends.
+// `npm test`: the type check and the lint side by side, then two vitest runs one after the other:
+// - unit, unit-infra, integration and own-cloud (the crash-restart test, started first so that its
+//   waits overlap the unit files), with coverage: the code under test runs in their workers;
+// - e2e: one shared local cloud, its files one at a time.
+// The end-to-end run comes last and alone: run beside the others, its local cloud and theirs share
+// 2 cores, and the whole takes as long while every timing in it gets worse. It also edits a handler
+// of the repository (the hot-reload test, which restores it) that the checks must not read.
 // The exit code is the first failure's.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -43,6 +41,7 @@ const END_TO_END: Step = {
   name: 'e2e',
   command: bin('vitest'),
   args: vitest(['run', '--project', 'e2e']),
+  live: true,
 };
 
 function run(step: Step): Promise<{ step: Step; code: number; output: string; seconds: number }> {
@@ -72,14 +71,13 @@ async function runShown(step: Step) {
   return result;
 }
 
-const tests = runShown(TESTS);
 const checks = await Promise.all(CHECKS.map(runShown));
-const endToEnd = checks.every((result) => result.code === 0) ? runShown(END_TO_END) : undefined;
-const results = [...checks, await tests, ...(endToEnd ? [await endToEnd] : [])];
+const passed = checks.every((result) => result.code === 0);
+const results = passed ? [...checks, await runShown(TESTS), await runShown(END_TO_END)] : checks;
 
 console.log('');
 for (const { step, code, seconds } of results) {
   console.log(`${code === 0 ? 'passed' : 'FAILED'}  ${step.name} (${seconds} s)`);
 }
-if (!endToEnd) console.log('skipped e2e: the checks failed');
+if (!passed) console.log('skipped the tests: the checks failed');
 process.exitCode = results.find((result) => result.code !== 0)?.code ?? 0;
