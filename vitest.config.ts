@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 import OwnCloudFirst from './test/support/sequencer.ts';
 
-// The projects (`npm test` runs them in two vitest processes side by side, see scripts/test.ts):
+// The projects (`npm test` runs them in two vitest runs, one after the other, see scripts/test.ts):
 // - unit and unit-infra: fakes for AWS; integration: DynamoDB Local, started once per run;
 // - own-cloud: the crash-restart test, which starts and kills a local cloud of its own;
 // - e2e: the whole system in one local cloud started once per run, its files one at a time;
@@ -98,8 +98,8 @@ export default defineConfig({
         },
       },
       {
-        // The crash-restart test starts (and kills) a local cloud of its own, beside the e2e
-        // project's: its file runs first among the unit and integration files (test/support/sequencer.ts).
+        // The crash-restart test starts (and kills) a local cloud of its own: its file runs first
+        // among the unit and integration files, so that its waits overlap them (test/support/sequencer.ts).
         test: {
           name: 'own-cloud',
           include: ['test/e2e/crash-restart.test.ts'],
