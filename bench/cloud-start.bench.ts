@@ -534,11 +534,7 @@ function warmMember(root: string, samples: StartSamples): BenchmarkDefinition {
         subject,
         baseline,
         async verify() {
-          await subject.run();
-          await subject.after();
-          await baseline.run();
-          const tables = await baseline.tables();
-          await baseline.after();
+          const tables = await startEachOnce(subject, baseline);
           if (tables.length === 0)
             throw new Error('DynamoDB Local found none of the tables of the earlier start');
         },
@@ -553,6 +549,19 @@ function warmMember(root: string, samples: StartSamples): BenchmarkDefinition {
       };
     },
   };
+}
+
+/** One start of each side before timing; the tables DynamoDB Local alone found, for the member's check. */
+async function startEachOnce(
+  subject: StartSide,
+  baseline: StartSide & { tables(): Promise<string[]> },
+): Promise<string[]> {
+  await subject.run();
+  await subject.after();
+  await baseline.run();
+  const tables = await baseline.tables();
+  await baseline.after();
+  return tables;
 }
 
 function coldMember(root: string, samples: StartSamples): BenchmarkDefinition {
@@ -595,11 +604,7 @@ function coldMember(root: string, samples: StartSamples): BenchmarkDefinition {
         subject,
         baseline,
         async verify() {
-          await subject.run();
-          await subject.after();
-          await baseline.run();
-          const tables = await baseline.tables();
-          await baseline.after();
+          const tables = await startEachOnce(subject, baseline);
           if (tables.length > 0)
             throw new Error(`a fresh DynamoDB Local listed tables: ${tables.join(', ')}`);
         },

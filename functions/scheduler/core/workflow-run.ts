@@ -10,6 +10,7 @@ import {
   type SchedulerStore,
   type StepName,
 } from './store.ts';
+import { releaseDrone } from './workflow-drone.ts';
 
 // One run of the Scheduler Agent's workflow (core/workflow.ts): what it is given, how it ends, and
 // its checkpoint, saved after every step so a redelivered message resumes where the last attempt stopped.
@@ -134,7 +135,8 @@ export class WorkflowRun {
     if (!current.compensated.includes(undo)) return; // the compensation under way will undo it
     logger.warn('step took effect after its run was compensated; undoing it', { deliveryId, step: name });
     try {
-      if (undo === 'releaseDrone') await this.deps.services.releaseDrone(deliveryId);
+      // releaseDrone leaves a drone in flight as it is, as every compensation does.
+      if (undo === 'releaseDrone') await releaseDrone(this.deps.services, deliveryId);
       else await this.deps.services.cancelPackage(deliveryId);
     } catch (error) {
       if (!isRefusal(error, 409)) throw error;
