@@ -1,14 +1,48 @@
 // A function's output, as CloudWatch Logs would hold it: appended to `<logDir>/<name>.log` and echoed
-// to the host's output with each line prefixed by `[name]`.
+// to the host's output with each line prefixed by `[name]`. The writes of one turn of the event loop
+// go out as one: every invocation writes START, its output, END and REPORT, and each write handed to
+// a stream costs a system call and a wake-up of the thread that does it, which on 2 cores was a
+// tenth of a proxied request's CPU time.
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+
+/** A text sink whose writes of one event-loop turn reach its stream as one write. */
+export interface CoalescedOutput {
+  write(text: string): void;
+  /** Hands what is pending to the stream now. */
+  flush(): void;
+}
+
+/** Wraps a stream so that the writes of one event-loop turn reach it as one. */
+export function coalesce(stream: NodeJS.WritableStream): CoalescedOutput {
+  let pending: string[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (pending.length === 0) return;
+    const text = pending.join('');
+    pending = [];
+    stream.write(text);
+  };
+  return {
+    write(text) {
+      pending.push(text);
+      if (scheduled) return;
+      scheduled = true;
+      setImmediate(flush);
+    },
+    flush,
+  };
+}
 
 export interface FunctionLog {
   /** Writes text as lines (one write to the file and one to the output for all of them). */
   emit(text: string): void;
   /** Writes a stream's complete lines as they come, and the rest when it ends. */
   pipe(stream: Readable): void;
+  /** Hands what is pending to the file and the output now (an invocation's end: its log is complete). */
+  flush(): void;
   /** Closes the log file. */
   close(): Promise<void>;
 }
@@ -17,15 +51,15 @@ export interface FunctionLog {
 export function createFunctionLog(
   name: string,
   logDir: string,
-  output: NodeJS.WritableStream,
+  output: CoalescedOutput,
   onWrite?: (bytes: number, lines: number) => void,
 ): FunctionLog {
-  const file = createWriteStream(join(logDir, `${name}.log`), { flags: 'a' });
+  const fileStream = createWriteStream(join(logDir, `${name}.log`), { flags: 'a' });
+  const file = coalesce(fileStream);
 
   function emit(text: string): void {
     // Output can still drain from a terminated worker after stop() closed the log file.
-    if (file.writableEnded) return;
-    // One write per destination, whatever the number of lines: each write costs a system call.
+    if (fileStream.writableEnded) return;
     const lines = text.split(/\r\n|\r|\n/);
     const joined = lines.join('\n');
     file.write(`${joined}\n`);
@@ -51,6 +85,15 @@ export function createFunctionLog(
         buffer = '';
       });
     },
-    close: () => new Promise<void>((resolve) => file.end(() => resolve())),
+    flush() {
+      file.flush();
+      output.flush();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        file.flush();
+        output.flush();
+        fileStream.end(() => resolve());
+      }),
   };
 }

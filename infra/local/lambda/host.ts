@@ -17,7 +17,7 @@ import { createAsyncInvoker } from './async-invoker.ts';
 import { openAsyncJournal } from './async-journal.ts';
 import type { FunctionFault } from './fault-injection.ts';
 import { functionFinder, readFunctions } from './function-config.ts';
-import { createFunctionLog } from './function-logs.ts';
+import { coalesce, createFunctionLog } from './function-logs.ts';
 import { findSdkBase } from './sdk-path.ts';
 import { createSyncInvoker, type HostedFunction } from './sync-invoker.ts';
 import { createWorkerPool } from './worker-pool.ts';
@@ -94,7 +94,8 @@ export interface LocalLambdaHost extends LambdaHost {
 /** Creates the local Lambda service for the functions of a resolved stack. */
 export function createLambdaHost(options: LambdaHostOptions): LocalLambdaHost {
   const { log } = options;
-  const output = options.output ?? process.stderr;
+  // One coalesced sink for every function's echo: its writes of one event-loop turn go out as one.
+  const output = coalesce(options.output ?? process.stderr);
   const stopController = new AbortController();
   const { signal } = stopController;
   let faults: FunctionFault[] = [];

@@ -21,41 +21,58 @@ let currentRequestId;
 
 // The function's output goes to the host through the worker's stdio, which acknowledges each write
 // once the host has read it. The result of an invocation must not overtake its output (the host
-// writes END and REPORT when the result arrives), so it waits for the writes not acknowledged yet:
-// usually none or one, where asking for an acknowledgement of an empty write on both streams cost
-// two more round trips to the host on every invocation.
+// writes END and REPORT when the result arrives), so it waits for the writes not acknowledged yet.
+// The writes of one turn of the event loop go to the host as one: each write is a message to the
+// host and an acknowledgement back, two wake-ups of a thread, and an invocation writes several lines.
 let unacknowledged = 0;
 const acknowledgedWaiters = [];
+// Writes not handed over yet, both streams in the order they were made.
+let pending = [];
+let scheduled = false;
+
+function flushOutput() {
+  scheduled = false;
+  const writes = pending;
+  pending = [];
+  // Consecutive writes to one stream go as one.
+  for (let start = 0; start < writes.length; ) {
+    let end = start + 1;
+    while (end < writes.length && writes[end].write === writes[start].write) end++;
+    const run = writes.slice(start, end);
+    const chunk = run.length === 1 ? run[0].bytes : Buffer.concat(run.map((entry) => entry.bytes));
+    unacknowledged += 1;
+    run[0].write(chunk, (error) => {
+      unacknowledged -= 1;
+      if (unacknowledged === 0) for (const resolve of acknowledgedWaiters.splice(0)) resolve();
+      for (const entry of run) entry.done?.(error);
+    });
+    start = end;
+  }
+}
 
 function trackAcknowledgements() {
   for (const stream of [process.stdout, process.stderr]) {
     const write = stream.write.bind(stream);
     stream.write = (chunk, encoding, callback) => {
       const done = typeof encoding === 'function' ? encoding : callback;
-      const settle = () => {
-        unacknowledged -= 1;
-        if (unacknowledged === 0) for (const resolve of acknowledgedWaiters.splice(0)) resolve();
-      };
-      const acknowledged = (error) => {
-        settle();
-        done?.(error);
-      };
-      unacknowledged += 1;
-      try {
-        return typeof encoding === 'function'
-          ? write(chunk, acknowledged)
-          : write(chunk, encoding, acknowledged);
-      } catch (error) {
-        // Refused at once (a null chunk): no acknowledgement will come.
-        settle();
-        throw error;
+      if (chunk === null || chunk === undefined) return write(chunk, encoding, callback);
+      const bytes =
+        typeof chunk === 'string'
+          ? Buffer.from(chunk, typeof encoding === 'string' ? encoding : 'utf8')
+          : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      pending.push({ write, bytes, done });
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flushOutput);
       }
+      return true;
     };
   }
 }
 
 // Resolves once every write so far has reached the host.
 function outputAcknowledged() {
+  flushOutput();
   if (unacknowledged === 0) return Promise.resolve();
   return new Promise((resolve) => acknowledgedWaiters.push(resolve));
 }
@@ -231,12 +248,15 @@ async function main() {
   try {
     handler = await loadHandler();
   } catch (error) {
+    await outputAcknowledged();
     parentPort.postMessage({ type: 'init-error', ...describeError(error) });
     return;
   }
   parentPort.on('message', (message) => {
     if (message.type === 'invoke') void invoke(handler, message);
   });
+  // What the init printed comes before the first invocation's START.
+  await outputAcknowledged();
   parentPort.postMessage({ type: 'ready' });
 }
 

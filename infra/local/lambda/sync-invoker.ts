@@ -153,6 +153,8 @@ export function createSyncInvoker(options: SyncInvokerOptions): RunInvocation {
     ];
     // One write for both lines.
     fn.logs.emit(`END RequestId: ${requestId}\n${report.join('\t')}`);
+    // The invocation's log is complete once it returns: START, its output, END and REPORT go out in one write.
+    fn.logs.flush();
     options.meter?.invocation(fn, durationMs, initDurationMs);
     return result;
   }
