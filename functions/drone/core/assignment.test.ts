@@ -303,6 +303,62 @@ describe('assignDrone: what it reads', () => {
   });
 });
 
+describe('assignDrone: how it reads a busy fleet', () => {
+  it('after a lost race reads again only the drone that changed, not the cells or the other schedules', async () => {
+    const { deps, reads } = setup(
+      drone('busy', { position: near(1.1) }),
+      drone('first', { position: near(1.2) }),
+      drone('second', { position: near(1.4) }),
+    );
+    const base = deps();
+    await assignDrone(base, 'earlier', deliveryAt(HOUR));
+    let raced = false;
+    // Another assignment books the same drone between this one's reads and its write.
+    const store = {
+      ...base.store,
+      async book(change: Parameters<typeof base.store.book>[0]) {
+        if (!raced) {
+          raced = true;
+          await assignDrone(base, 'other', deliveryAt(HOUR));
+          reads.cells.length = 0;
+          reads.schedules.length = 0;
+        }
+        return base.store.book(change);
+      },
+    };
+
+    const result = await assignDrone({ ...base, store }, 'mine', deliveryAt(HOUR));
+
+    expect(result.droneId).toBe('second');
+    expect(reads.cells).toEqual([]);
+    expect(reads.schedules).toContain('first');
+    // Its schedule was read in the lost round and its profile did not change since.
+    expect(reads.schedules).not.toContain('busy');
+  });
+
+  it('reads the cells after the nearest several at once, and finds the same drone', async () => {
+    const { deps } = setup(drone('far', { position: near(9) }));
+    const base = deps();
+    let pending = 0;
+    let most = 0;
+    const store = {
+      ...base.store,
+      async listProfilesInCell(cellKey: string) {
+        pending++;
+        most = Math.max(most, pending);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        pending--;
+        return base.store.listProfilesInCell(cellKey);
+      },
+    };
+
+    const result = await assignDrone({ ...base, store }, 'd-1', deliveryAt(HOUR));
+
+    expect(result.droneId).toBe('far');
+    expect(most).toBeGreaterThan(1);
+  });
+});
+
 describe('releaseDrone', () => {
   it('gives the window back, so the next delivery at that time gets the drone', async () => {
     const { deps, store, schedule } = setup(drone('only', { position: near(0.8) }));

@@ -5,6 +5,7 @@ import {
   type Assignment,
   type AssignmentRequest,
   BEFORE_PICKUP_STATES,
+  type Booking,
   type DroneProfile,
 } from './model.ts';
 import {
@@ -59,6 +60,72 @@ export const SEARCH_RADIUS_M = 12_000;
 export const MAX_CANDIDATES_READ = 24;
 // Rounds of read-then-conditional-write before giving up with a retryable 503.
 const MAX_ROUNDS = 4;
+/**
+ * A booking's rounds: requests for the same place and time all want the nearest free drone, and of
+ * n at once one wins each round, so the last needs n rounds. A round after the first reads only the
+ * drone it lost on (SearchReads), a few calls, so ten stay well within the caller's timeout; with
+ * four, a burst of ten at 5 deliveries a second ended in 503s about once every three requests.
+ */
+const MAX_BOOKING_ROUNDS = 10;
+/**
+ * Once the nearest cell or the best candidate did not do, the next few cells (and candidates'
+ * schedules) are read at once instead of one after another: a search of a busy fleet reads dozens
+ * of cells and schedules, and one at a time they made an assignment take seconds under load
+ * (beyond its caller's timeout). The first read stays alone, so a request the nearest drone serves
+ * reads no more than before; a search that ends reads at most this many, less one, in vain.
+ */
+const READ_AHEAD = 4;
+
+/**
+ * The fleet reads of one assignment, kept across its rounds: after a lost race only the drone the
+ * race was lost on is read again (its profile consistently, then its schedule), not every cell and
+ * schedule of the search again. A drone's schedule is reused only under the profile version it was
+ * read with (every booking of the drone writes it); whatever else changed meanwhile is caught by
+ * the booking's condition on that version. Listing the cells anew each round was measured: more
+ * reads per round made the rounds slower and the races more frequent (npm run load, 5/s).
+ */
+interface SearchReads {
+  listProfilesInCell(cellKey: string): Promise<DroneProfile[]>;
+  listBookings(profile: DroneProfile, from: string, to: string): Promise<Booking[]>;
+  /** Starts a read for later, without waiting for it (its failure surfaces when it is used). */
+  prefetch(read: () => Promise<unknown>): void;
+  /** A new round after a race lost on `droneId`: that drone's schedule is read again. */
+  lostOn(droneId: string): void;
+}
+
+function searchReads(store: DroneStore): SearchReads {
+  const cells = new Map<string, Promise<DroneProfile[]>>();
+  // Per drone, the widest range read and the profile version it was read under: a later round asks
+  // from a later `now`, within it.
+  const schedules = new Map<
+    string,
+    { version: number; from: string; to: string; bookings: Promise<Booking[]> }
+  >();
+  return {
+    listProfilesInCell(cellKey) {
+      let listed = cells.get(cellKey);
+      if (!listed) {
+        listed = store.listProfilesInCell(cellKey);
+        cells.set(cellKey, listed);
+      }
+      return listed;
+    },
+    async listBookings(profile, from, to) {
+      const known = schedules.get(profile.droneId);
+      if (known && known.version === profile.version && known.from <= from && known.to >= to) {
+        const bookings = await known.bookings;
+        return bookings.filter((booking) => booking.departAt >= from && booking.departAt <= to);
+      }
+      const bookings = store.listBookings(profile.droneId, from, to);
+      schedules.set(profile.droneId, { version: profile.version, from, to, bookings });
+      return bookings;
+    },
+    prefetch: (read) => void read().catch(() => {}),
+    lostOn(droneId) {
+      schedules.delete(droneId);
+    },
+  };
+}
 
 function resultOf(assignment: Assignment): AssignmentResult {
   const { deliveryId, droneId, pickupEta, deliveryEta, departAt, freeAt } = assignment;
@@ -121,7 +188,8 @@ export async function assignDrone(
 ): Promise<AssignmentResult> {
   // Profiles read consistently after a lost race: the cell index may not show the winner's write yet.
   const fresh = new Map<string, DroneProfile>();
-  for (let round = 0; round < MAX_ROUNDS; round++) {
+  const reads = searchReads(deps.store);
+  for (let round = 0; round < MAX_BOOKING_ROUNDS; round++) {
     const existing = await deps.store.getAssignment(deliveryId);
     if (existing && sameRequest(existing.request, request)) return resultOf(existing);
     if (existing?.finishedAt !== undefined) throw flown(deliveryId);
@@ -130,6 +198,7 @@ export async function assignDrone(
       // A drone called back from this delivery's flight is not home before its old window ends.
       keepOwnBooking: recall !== undefined,
       fresh,
+      reads,
     });
     if (!('window' in choice)) throw noDrone(choice);
     const now = deps.now().toISOString();
@@ -152,6 +221,7 @@ export async function assignDrone(
       ...(recall ? { recall } : {}),
     });
     if (booked) return resultOf(assignment);
+    reads.lostOn(choice.profile.droneId);
     const profile = await deps.store.getProfile(choice.profile.droneId);
     if (profile) fresh.set(profile.droneId, profile);
   }
@@ -180,8 +250,14 @@ export async function chooseDrone(
   deps: AssignmentDeps,
   deliveryId: string,
   request: AssignmentRequest,
-  options: { keepOwnBooking?: boolean; fresh?: ReadonlyMap<string, DroneProfile> } = {},
+  options: {
+    keepOwnBooking?: boolean;
+    fresh?: ReadonlyMap<string, DroneProfile>;
+    /** The reads of earlier rounds of the same assignment. */
+    reads?: SearchReads;
+  } = {},
 ): Promise<Choice | Refusal> {
+  const reads = options.reads ?? searchReads(deps.store);
   const now = deps.now().getTime();
   const timeScale = deps.timeScale ?? 1;
   const cells = cellsAround(request.pickup, SEARCH_RADIUS_M);
@@ -194,7 +270,13 @@ export async function chooseDrone(
   let capable = false;
 
   for (const [index, cell] of cells.entries()) {
-    for (const listed of await deps.store.listProfilesInCell(cell.key)) {
+    const listing = reads.listProfilesInCell(cell.key);
+    if (index > 0) {
+      for (const ahead of cells.slice(index + 1, index + READ_AHEAD)) {
+        reads.prefetch(() => reads.listProfilesInCell(ahead.key));
+      }
+    }
+    for (const listed of await listing) {
       if (seen.has(listed.droneId)) continue;
       seen.add(listed.droneId);
       const known = options.fresh?.get(listed.droneId);
@@ -212,10 +294,17 @@ export async function chooseDrone(
       .filter((candidate) => candidate.flight.toPickupM <= frontier)
       .sort((a, b) => a.score - b.score || a.profile.droneId.localeCompare(b.profile.droneId));
     waiting = waiting.filter((candidate) => candidate.flight.toPickupM > frontier);
-    for (const candidate of settled) {
+    for (const [position, candidate] of settled.entries()) {
       if (read >= MAX_CANDIDATES_READ) break;
+      if (position > 0) {
+        // The best candidate of this cell was not free: the next ones' schedules are read at once.
+        const budget = Math.min(READ_AHEAD, MAX_CANDIDATES_READ - read);
+        for (const next of settled.slice(position, position + budget)) {
+          reads.prefetch(() => readSchedule(reads, next, request, now));
+        }
+      }
       read++;
-      const search = await searchSchedule(deps.store, candidate, deliveryId, request, now, options);
+      const search = await searchSchedule(reads, candidate, deliveryId, request, now, options);
       if (search.window && search.onTime) return { profile: candidate.profile, window: search.window };
       if (search.window) {
         const better =
@@ -241,9 +330,17 @@ export async function chooseDrone(
   };
 }
 
+/** One candidate's bookings around the time the delivery needs it. */
+function readSchedule(reads: SearchReads, candidate: Candidate, request: AssignmentRequest, now: number) {
+  const { profile, flight } = candidate;
+  const from = idealDeparture(flight, request, now) - MAX_WINDOW_MS;
+  const to = latestDeparture(flight, request) + flight.durationMs;
+  return reads.listBookings(profile, iso(from), iso(to));
+}
+
 /** Reads one candidate's bookings around the time the delivery needs it and looks for a window. */
 async function searchSchedule(
-  store: DroneStore,
+  reads: SearchReads,
   candidate: Candidate,
   deliveryId: string,
   request: AssignmentRequest,
@@ -251,9 +348,7 @@ async function searchSchedule(
   options: { keepOwnBooking?: boolean },
 ) {
   const { profile, flight } = candidate;
-  const from = idealDeparture(flight, request, now) - MAX_WINDOW_MS;
-  const to = latestDeparture(flight, request) + flight.durationMs;
-  const bookings = await store.listBookings(profile.droneId, iso(from), iso(to));
+  const bookings = await readSchedule(reads, candidate, request, now);
   // The delivery's own booking is what a re-booking replaces, unless its drone is on the way.
   const holds = bookings
     .filter((booking) => options.keepOwnBooking || booking.deliveryId !== deliveryId)
