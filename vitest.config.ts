@@ -98,8 +98,8 @@ export default defineConfig({
         },
       },
       {
-        // The crash-restart test starts (and kills) a local cloud of its own: its file runs first
-        // among the unit and integration files, so that its waits overlap them (test/support/sequencer.ts).
+        // The crash-restart test starts (and kills) a local cloud of its own: `npm test` runs it beside
+        // the e2e files, first (test/support/sequencer.ts), so that its waits and theirs overlap.
         test: {
           name: 'own-cloud',
           include: ['test/e2e/crash-restart.test.ts'],

@@ -1,7 +1,7 @@
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 // The files that start a local cloud of their own run longest and mostly wait on it: started first,
-// they overlap the unit and integration files instead of running alone after them.
+// they overlap the end-to-end files (which wait on theirs) instead of running alone after them.
 
 const FIRST = new Set(['own-cloud']);
 
