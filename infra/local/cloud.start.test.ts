@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalCloud, startLocalCloud } from './cloud.ts';
+import { writeAssembly } from './cloud-test-support.ts';
 import { freePort } from './dynamodb/dynamodb-local.ts';
 import { silentLogger } from './log.ts';
 
@@ -57,20 +58,6 @@ function assembly(triggerCode: string) {
       },
     },
   };
-}
-
-async function writeAssembly(dir: string, template: unknown) {
-  await writeFile(
-    path.join(dir, 'manifest.json'),
-    JSON.stringify({
-      version: '48.0.0',
-      artifacts: {
-        App: { type: 'aws:cloudformation:stack', properties: { templateFile: 'App.template.json' } },
-      },
-    }),
-  );
-  await writeFile(path.join(dir, 'App.template.json'), JSON.stringify(template));
-  await writeFile(path.join(dir, 'App.assets.json'), JSON.stringify({ version: '48.0.0', files: {} }));
 }
 
 async function accepts(url: string): Promise<boolean> {

@@ -9,6 +9,7 @@ import { type LocalCloudState, writeLocalCloudState } from './auth/state.ts';
 import {
   type DynamoDbLocal,
   freePort,
+  freePortRange,
   localDynamoDbClient,
   startDynamoDbLocal,
 } from './dynamodb/dynamodb-local.ts';
@@ -138,12 +139,22 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
     // The edge's port is part of every queue URL the template resolves to, so it is fixed first.
     const edgePort = options.edgePort === 0 ? await freePort() : options.edgePort;
     const edgeUrl = `http://127.0.0.1:${edgePort}`;
-    const stack = await loadStack(options.cloudAssemblyDir, {
-      edgeUrl,
-      apiBasePort: options.apiBasePort,
-      stateDir,
-      ...(options.stackName ? { stackName: options.stackName } : {}),
-    });
+    const load = (apiBasePort: number) =>
+      loadStack(options.cloudAssemblyDir, {
+        edgeUrl,
+        apiBasePort,
+        stateDir,
+        ...(options.stackName ? { stackName: options.stackName } : {}),
+      });
+    let stack = await load(options.apiBasePort);
+    if (options.apiBasePort === 0) {
+      // Each HTTP API gets the next port after the first, and the template's functions are told
+      // their URLs before any listens: free ones are found for as many as there are, then used.
+      const apis = [...stack.resources.values()].filter(
+        (resource) => resource.type === 'AWS::ApiGatewayV2::Api',
+      );
+      if (apis.length > 0) stack = await load(await freePortRange(apis.length));
+    }
     if (options.env) applyEnvironmentOverrides(stack, options.env);
     log.info('stack loaded', { stack: stack.stackName, resources: stack.resources.size });
     const meter = createMeter({ stack });

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { ensureSynthesized, runCdkSynth, type SynthesisOutcome } from '../../infra/local/synth/cache.ts';
 
@@ -7,23 +6,8 @@ import { ensureSynthesized, runCdkSynth, type SynthesisOutcome } from '../../inf
 /** The repository's root folder. */
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 
-async function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
 /** A base port whose next `count` ports are all free (the local cloud gives each HTTP API the next one). */
-export async function freePortRange(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    const ports = Array.from({ length: count }, (_, index) => base + index);
-    if ((await Promise.all(ports.map(isFree))).every(Boolean)) return base;
-  }
-  throw new Error('no free port range found for the local cloud');
-}
+export { freePortRange } from '../../infra/local/dynamodb/dynamodb-local.ts';
 
 /**
  * The cloud assembly every test run shares (end-to-end, chaos, the bundle sizes): outside `.local/`,
