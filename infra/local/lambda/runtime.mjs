@@ -56,10 +56,11 @@ function trackAcknowledgements() {
     stream.write = (chunk, encoding, callback) => {
       const done = typeof encoding === 'function' ? encoding : callback;
       if (chunk === null || chunk === undefined) return write(chunk, encoding, callback);
+      // A copy: the caller may reuse its buffer once write returns, before the turn's flush.
       const bytes =
         typeof chunk === 'string'
           ? Buffer.from(chunk, typeof encoding === 'string' ? encoding : 'utf8')
-          : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+          : Buffer.from(chunk);
       pending.push({ write, bytes, done });
       if (!scheduled) {
         scheduled = true;
