@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
-import OwnCloudFirst from './test/support/sequencer.ts';
 
-// The projects (`npm test` runs them in two vitest runs, one after the other, see scripts/test.ts):
+// The projects (`npm test` runs unit, unit-infra and integration first, then e2e and own-cloud in two
+// vitest runs side by side, see scripts/test.ts):
 // - unit and unit-infra: fakes for AWS; integration: DynamoDB Local, started once per run;
 // - own-cloud: the crash-restart test, which starts and kills a local cloud of its own;
 // - e2e: the whole system in one local cloud started once per run, its files one at a time;
@@ -13,7 +13,6 @@ export default defineConfig({
     // integration files wait (child processes, DynamoDB Local, sockets) about as much as they compute,
     // so two workers there take about a third off the wall time for the same CPU time.
     maxWorkers: Math.max(2, availableParallelism() - 1),
-    sequence: { sequencer: OwnCloudFirst },
     // Handlers read their configuration at module load, as on Lambda; tests get these values.
     env: {
       AWS_REGION: 'us-east-1',
@@ -98,8 +97,8 @@ export default defineConfig({
         },
       },
       {
-        // The crash-restart test starts (and kills) a local cloud of its own: `npm test` runs it beside
-        // the e2e files, first (test/support/sequencer.ts), so that its waits and theirs overlap.
+        // The crash-restart test starts (and kills) a local cloud of its own: `npm test` runs it in a
+        // vitest run of its own beside the e2e run, so that its waits and theirs overlap.
         test: {
           name: 'own-cloud',
           include: ['test/e2e/crash-restart.test.ts'],

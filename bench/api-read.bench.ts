@@ -20,7 +20,8 @@ import { type LocalCloud, startLocalCloud } from '../infra/local/cloud.ts';
 import { LOCAL_CREDENTIALS } from '../infra/local/dynamodb/dynamodb-local.ts';
 import { createConsoleLogger } from '../infra/local/log.ts';
 import type { LocalLogger } from '../infra/local/model.ts';
-import { freePortRange, synthesizeOnce } from '../test/support/local-cloud.ts';
+import { freePortRange } from '../infra/local/ports.ts';
+import { synthesizeOnce } from '../test/support/local-cloud.ts';
 import type { BenchmarkFamily } from './family.ts';
 import {
   type BenchmarkDefinition,

@@ -1,28 +1,16 @@
-// What `npm start` costs until the local cloud is ready, cold (no earlier synthesis, a fresh state
-// folder) and warm (the synthesis cached, the state folder of an earlier start kept), against the floor
-// any local start pays: the official DynamoDB Local alone, started as the local cloud starts it
-// (infra/local/dynamodb/), until it answers ListTables.
-// scripts/start.ts always synthesizes into cdk.out and serves on the ports of the developer's own
-// `npm start`, so each start here runs its two steps the same way with folders and ports of its own:
-// a fresh `node --import tsx` process that runs ensureSynthesized, then the local cloud's CLI with the
-// arguments and environment scripts/start.ts gives it, until its ready line; both from a copy of the
-// working tree taken as the run begins.
-import { type ChildProcessByStdio, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
+import { cp, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDbLocal,
-  freePort,
   localDynamoDbClient,
   startDynamoDbLocal,
 } from '../infra/local/dynamodb/dynamodb-local.ts';
+import { freePort, freePortRange } from '../infra/local/ports.ts';
 import {
   describeSynthesis,
   ensureSynthesized,
@@ -30,7 +18,7 @@ import {
   type SynthesisOutcome,
 } from '../infra/local/synth/cache.ts';
 import { isReadyLine } from '../infra/local/synth/start-report.ts';
-import { freePortRange } from '../test/support/local-cloud.ts';
+import { assemblyHttpApiCount } from '../infra/local/template/load-stack.ts';
 import type { BenchmarkFamily } from './family.ts';
 import {
   type BenchmarkDefinition,
@@ -40,6 +28,7 @@ import {
   type PreparedBenchmark,
   quantile,
 } from './harness.ts';
+import { awaitGroupGone, type Child, killGroup, spawnGroup } from './process-group.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CACHE = path.join(ROOT, 'node_modules', '.cache', 'drone-delivery');
@@ -111,119 +100,6 @@ interface StartSample {
   load: number;
 }
 
-/** A process of its own group, with its output kept for error messages. */
-interface Child {
-  process: ChildProcessByStdio<null, Readable, Readable>;
-  closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  output(): string;
-}
-
-// The groups started and not yet closed. Being groups of their own, they are out of reach of a Ctrl-C
-// on the bench: they are killed whenever the bench ends or is stopped while one runs.
-const startedGroups = new Set<Child>();
-const killStarted = () => {
-  for (const child of startedGroups) killGroup(child);
-};
-const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-const killStartedAndExit = () => {
-  killStarted();
-  process.exit(130);
-};
-
-function track(child: Child): void {
-  if (startedGroups.size === 0) {
-    process.on('exit', killStarted);
-    for (const signal of STOP_SIGNALS) process.on(signal, killStartedAndExit);
-  }
-  startedGroups.add(child);
-  void child.closed.then(() => {
-    startedGroups.delete(child);
-    if (startedGroups.size > 0) return;
-    process.off('exit', killStarted);
-    for (const signal of STOP_SIGNALS) process.off(signal, killStartedAndExit);
-  });
-}
-
-function spawnGroup(root: string, args: string[], env: NodeJS.ProcessEnv): Child {
-  // Its own process group, as scripts/start.ts starts the CLI: what it starts (DynamoDB Local, the CDK
-  // CLI, esbuild) can be found, and killed if it outlives a failed start.
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    env,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const keep = (line: string) => {
-    output = `${output}${line}\n`.slice(-8_000);
-  };
-  let spawnError: Error | undefined;
-  child.once('error', (error) => {
-    spawnError = error;
-  });
-  createInterface({ input: child.stderr }).on('line', keep);
-  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('close', (code, signal) => resolve({ code, signal })),
-  );
-  const started: Child = {
-    process: child,
-    closed,
-    output: () => (spawnError ? `${spawnError.message}\n${output}` : output),
-  };
-  track(started);
-  return started;
-}
-
-// Whether a process of the group is still there. Zombies do not count: they are gone, only not yet
-// reaped by whoever inherited them. Where there is no /proc, whether the group can be signalled.
-async function groupAlive(pgid: number): Promise<boolean> {
-  try {
-    process.kill(-pgid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw error;
-  }
-  if (!existsSync('/proc/self/stat')) return true;
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = await readFile(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    // `pid (comm) state ppid pgrp …`; the command may hold spaces and parentheses.
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (state !== 'Z' && Number(pgrp) === pgid) return true;
-  }
-  return false;
-}
-
-/** Waits until no process of the group is left; kills what is left after `timeoutMs` and throws. */
-async function awaitGroupGone(child: Child, what: string, timeoutMs: number): Promise<void> {
-  const pgid = child.process.pid;
-  if (pgid === undefined) return;
-  const deadline = performance.now() + timeoutMs;
-  while (await groupAlive(pgid)) {
-    if (performance.now() > deadline) {
-      killGroup(child);
-      throw new Error(
-        `${what}: processes of its group were still running ${timeoutMs / 1000} s after it exited`,
-      );
-    }
-    await sleep(50);
-  }
-}
-
-function killGroup(child: Child): void {
-  if (child.process.pid === undefined) return;
-  try {
-    process.kill(-child.process.pid, 'SIGKILL');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
-  }
-}
-
 /** Kills a start that failed, with everything it started, then throws `message`. */
 async function abandon(child: Child, message: string): Promise<never> {
   killGroup(child);
@@ -275,27 +151,10 @@ interface Ports {
   apiBase: number;
 }
 
-/** How many HTTP APIs the assembly's stacks declare: each takes a port of the range. */
-async function apiCount(outdir: string): Promise<number> {
-  const manifest = JSON.parse(await readFile(path.join(outdir, 'manifest.json'), 'utf8')) as {
-    artifacts?: Record<string, { type?: string; properties?: { templateFile?: string } }>;
-  };
-  let count = 0;
-  for (const artifact of Object.values(manifest.artifacts ?? {})) {
-    const file = artifact.properties?.templateFile;
-    if (artifact.type !== 'aws:cloudformation:stack' || file === undefined) continue;
-    const template = JSON.parse(await readFile(path.join(outdir, file), 'utf8')) as {
-      Resources?: Record<string, { Type?: string }>;
-    };
-    count += Object.values(template.Resources ?? {}).filter(
-      (r) => r.Type === 'AWS::ApiGatewayV2::Api',
-    ).length;
-  }
-  return Math.max(1, count);
-}
-
 async function freePorts(outdir: string): Promise<Ports> {
-  return { edge: await freePort(), apiBase: await freePortRange(await apiCount(outdir)) };
+  // Each HTTP API takes the next port of the range.
+  const apis = Math.max(1, await assemblyHttpApiCount(outdir));
+  return { edge: await freePort(), apiBase: await freePortRange(apis) };
 }
 
 /** The environment scripts/start.ts gives the CLI, on the bench's own state folder and ports. */

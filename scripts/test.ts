@@ -1,10 +1,10 @@
-// `npm test`: two vitest runs one after the other, the type check and the lint beside the first.
+// `npm test`: the type check, the lint and a first vitest run side by side, then two more vitest runs.
 // - unit, unit-infra and integration, with coverage (the code under test runs in their workers),
 //   beside the type check and the lint: all of it computes, and together they keep both cores busy;
 // - e2e (one shared local cloud, its files one at a time) beside own-cloud (the crash-restart test,
 //   which starts and kills a local cloud of its own), in two vitest runs at once: both mostly wait on
 //   their clouds, about a core's worth between them, so each overlaps the other's waits instead of
-//   the first run's computing (its output is shown when it ends).
+//   the first run's computing (the crash-restart run's output is shown when it ends).
 // The end-to-end run comes last: it edits a handler of the repository (the hot-reload test, which
 // restores it) that the checks and the unit files must not read.
 // The exit code is the first failure's.

@@ -11,8 +11,8 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalCloud, startLocalCloud } from './cloud.ts';
 import { writeAssembly } from './cloud-test-support.ts';
-import { freePort } from './dynamodb/dynamodb-local.ts';
 import { silentLogger } from './log.ts';
+import { freePort } from './ports.ts';
 
 // The whole start and stop on a small hand-written assembly: a table, a queue with its DLQ, and a
 // CDK trigger whose inline function leaves a marker file.

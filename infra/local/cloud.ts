@@ -6,13 +6,7 @@ import { createHttpApis } from './apigateway/http-apis.ts';
 import { createIdentityRegistry, type IdentityRegistry } from './auth/identities.ts';
 import { createLocalIssuer } from './auth/jwt.ts';
 import { type LocalCloudState, writeLocalCloudState } from './auth/state.ts';
-import {
-  type DynamoDbLocal,
-  freePort,
-  freePortRange,
-  localDynamoDbClient,
-  startDynamoDbLocal,
-} from './dynamodb/dynamodb-local.ts';
+import { type DynamoDbLocal, localDynamoDbClient, startDynamoDbLocal } from './dynamodb/dynamodb-local.ts';
 import { ensureTables, TABLE_TYPES } from './dynamodb/tables.ts';
 import { createEdge } from './edge/edge.ts';
 import { createEventBridge, type LocalEventBridgeService } from './eventbridge/index.ts';
@@ -25,6 +19,7 @@ import {
 } from './lambda/index.ts';
 import { createMeter, edgeMeterOf, type Meter, meteredQueueSender, meterRoutes } from './metering/index.ts';
 import type { LocalLogger, ResolvedStack } from './model.ts';
+import { freePort } from './ports.ts';
 import {
   type HotReload,
   type HotReloadOptions,
@@ -139,22 +134,12 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
     // The edge's port is part of every queue URL the template resolves to, so it is fixed first.
     const edgePort = options.edgePort === 0 ? await freePort() : options.edgePort;
     const edgeUrl = `http://127.0.0.1:${edgePort}`;
-    const load = (apiBasePort: number) =>
-      loadStack(options.cloudAssemblyDir, {
-        edgeUrl,
-        apiBasePort,
-        stateDir,
-        ...(options.stackName ? { stackName: options.stackName } : {}),
-      });
-    let stack = await load(options.apiBasePort);
-    if (options.apiBasePort === 0) {
-      // Each HTTP API gets the next port after the first, and the template's functions are told
-      // their URLs before any listens: free ones are found for as many as there are, then used.
-      const apis = [...stack.resources.values()].filter(
-        (resource) => resource.type === 'AWS::ApiGatewayV2::Api',
-      );
-      if (apis.length > 0) stack = await load(await freePortRange(apis.length));
-    }
+    const stack = await loadStack(options.cloudAssemblyDir, {
+      edgeUrl,
+      apiBasePort: options.apiBasePort,
+      stateDir,
+      ...(options.stackName ? { stackName: options.stackName } : {}),
+    });
     if (options.env) applyEnvironmentOverrides(stack, options.env);
     log.info('stack loaded', { stack: stack.stackName, resources: stack.resources.size });
     const meter = createMeter({ stack });

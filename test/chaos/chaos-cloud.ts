@@ -9,8 +9,9 @@ import { readLocalCloudState } from '../../infra/local/auth/state.ts';
 import { type LocalCloud, resourceNames, startLocalCloud } from '../../infra/local/cloud.ts';
 import { createConsoleLogger } from '../../infra/local/log.ts';
 import type { LocalLogger } from '../../infra/local/model.ts';
+import { freePortRange } from '../../infra/local/ports.ts';
 import { assemblyProblems } from '../../infra/local/synth/cache.ts';
-import { freePortRange, ROOT, synthesizeOnce, TEST_CLOUD_ASSEMBLY } from '../support/local-cloud.ts';
+import { ROOT, synthesizeOnce, TEST_CLOUD_ASSEMBLY } from '../support/local-cloud.ts';
 
 // The chaos suite's own local cloud: the test runs' shared synthesis (synthesized only when the app
 // changed), started in-process on free ports with a fresh state folder (so it collides neither with

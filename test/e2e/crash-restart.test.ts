@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ListQueuesCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { freePortRange } from '../../infra/local/ports.ts';
 import { type CloudProcess, startCloudProcess, tokenFromState } from '../support/cloud-process.ts';
 import { scheduleRequest, waitFor } from '../support/e2e.ts';
-import { freePortRange, ROOT } from '../support/local-cloud.ts';
+import { ROOT } from '../support/local-cloud.ts';
 
 // The local cloud loses nothing when it crashes (docs/architecture.md, "the local cloud"): the
 // system runs as `npm start` runs it, in a process group of its own; deliveries are accepted, the

@@ -6,8 +6,9 @@ import type { TestProject } from 'vitest/node';
 import { loadFixture } from '../../events/fixtures.ts';
 import { startLocalCloud } from '../../infra/local/cloud.ts';
 import { createConsoleLogger } from '../../infra/local/log.ts';
+import { freePortRange } from '../../infra/local/ports.ts';
 import { describeSynthesis } from '../../infra/local/synth/cache.ts';
-import { freePortRange, ROOT, synthesizeOnce } from './local-cloud.ts';
+import { ROOT, synthesizeOnce } from './local-cloud.ts';
 
 // End-to-end tests run the synthesized stack in the local cloud, started once per test run on
 // free ports with a fresh state folder, so a developer's own `npm start` is left alone. Hot reload

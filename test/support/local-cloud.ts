@@ -6,9 +6,6 @@ import { ensureSynthesized, runCdkSynth, type SynthesisOutcome } from '../../inf
 /** The repository's root folder. */
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 
-/** A base port whose next `count` ports are all free (the local cloud gives each HTTP API the next one). */
-export { freePortRange } from '../../infra/local/dynamodb/dynamodb-local.ts';
-
 /**
  * The cloud assembly every test run shares (end-to-end, chaos, the bundle sizes): outside `.local/`,
  * so that `npm run reset` keeps it, and apart from `npm start`'s `cdk.out`, so that a test run never

@@ -2,10 +2,10 @@
 // package, on 127.0.0.1 only, without telemetry and closed to web pages (`launch.ts`).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { freePort } from '../ports.ts';
 import {
   compiledLauncher,
   DYNAMODB_LOCAL_HOST,
@@ -58,37 +58,6 @@ export function assertJavaAvailable(): void {
   // Java 8 and earlier report "1.8.0_x": the major version is the second number.
   const major = match ? (match[1] === '1' ? Number(match[2]) : Number(match[1])) : Number.NaN;
   if (!(major >= 17)) throw new Error(`${JAVA_MISSING_MESSAGE} (found: ${output.split('\n')[0]?.trim()})`);
-}
-
-/** Asks the OS for a free TCP port on the loopback interface. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-/** A base port whose next `count` ports are all free on the loopback interface (one per HTTP API). */
-export async function freePortRange(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    const ports = Array.from({ length: count }, (_, index) => base + index);
-    if ((await Promise.all(ports.map(isFree))).every(Boolean)) return base;
-  }
-  throw new Error(`no ${count} consecutive free ports found on 127.0.0.1`);
 }
 
 function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {

@@ -41,8 +41,10 @@ describe('coalesce', () => {
 
     output.write('a\n');
     output.flush();
+    const atOnce = [...writes];
     await nextTurn();
 
+    expect(atOnce).toEqual(['a\n']);
     expect(writes).toEqual(['a\n']);
   });
 });

@@ -1,7 +1,15 @@
 // Reads a synthesized CDK cloud assembly and resolves its stack for this machine.
 import path from 'node:path';
 import type { ResolvedResource, ResolvedStack } from '../model.ts';
-import { chooseStack, findStacks, readAssetFolders, readJson, stackNameOf } from './cloud-assembly.ts';
+import { freePortRange } from '../ports.ts';
+import {
+  chooseStack,
+  findStacks,
+  readAssetFolders,
+  readJson,
+  type StackArtifact,
+  stackNameOf,
+} from './cloud-assembly.ts';
 import { functionCodeOf } from './function-code.ts';
 import {
   LOCAL_ACCOUNT_ID,
@@ -27,17 +35,27 @@ export interface LoadStackOptions extends Omit<ResolveOptions, 'stackName'> {
   stateDir?: string;
 }
 
+function readStackTemplate(stack: StackArtifact): Promise<Template> {
+  const templateFile = stack.artifact.properties?.templateFile ?? `${stack.artifactId}.template.json`;
+  return readJson<Template>(path.join(stack.assemblyDir, templateFile));
+}
+
 /** Loads the stack of a synthesized cloud assembly (`cdk.out`), resolved to local names and URLs. */
 export async function loadStack(cloudAssemblyDir: string, options: LoadStackOptions): Promise<ResolvedStack> {
   const assemblyDir = path.resolve(cloudAssemblyDir);
   const stack = chooseStack(await findStacks(assemblyDir), options.stackName, assemblyDir);
-  const templateFile = stack.artifact.properties?.templateFile ?? `${stack.artifactId}.template.json`;
-  const template = await readJson<Template>(path.join(stack.assemblyDir, templateFile));
+  const template = await readStackTemplate(stack);
   const stackName = stackNameOf(stack);
+  // Port 0: as many free ports in a row as the template has HTTP APIs, found before the functions
+  // are told the APIs' URLs.
+  const apiBasePort =
+    options.apiBasePort === 0
+      ? await freePortRange(Math.max(1, httpApiCount(template)))
+      : options.apiBasePort;
   const resources = resolveTemplate(template, {
     stackName,
     edgeUrl: options.edgeUrl,
-    apiBasePort: options.apiBasePort,
+    apiBasePort,
     ...(options.parameters ? { parameters: options.parameters } : {}),
   });
   const assets = await readAssetFolders(stack);
@@ -56,6 +74,20 @@ export async function loadStack(cloudAssemblyDir: string, options: LoadStackOpti
     resources,
     functionCode,
   };
+}
+
+/** How many HTTP APIs a template declares: each takes the next port from `apiBasePort` on. */
+export function httpApiCount(template: Template): number {
+  return Object.values(template.Resources ?? {}).filter(
+    (resource) => resource.Type === 'AWS::ApiGatewayV2::Api',
+  ).length;
+}
+
+/** How many HTTP APIs the stack of a cloud assembly declares (`stackName` when it holds several). */
+export async function assemblyHttpApiCount(cloudAssemblyDir: string, stackName?: string): Promise<number> {
+  const assemblyDir = path.resolve(cloudAssemblyDir);
+  const stack = chooseStack(await findStacks(assemblyDir), stackName, assemblyDir);
+  return httpApiCount(await readStackTemplate(stack));
 }
 
 /** The stack's resources of one type, in template order. */
