@@ -2,6 +2,7 @@
 // baseline in the same run, prints a Markdown table of medians and ratios and writes it to
 // bench/results/latest.md, with the raw figures in bench/results/latest.json. A family of benchmarks
 // (one per function bundle, say) adds its rows to the table and a section of its own below it.
+import '../infra/local/quiet-sdk-notice.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { apiRead } from './api-read.bench.ts';

@@ -1,6 +1,7 @@
 // `npm run chaos [-- --deliveries N --concurrency C --seed S --duplicate-rate R --reuse-synth]`: the full chaos run
 // (docs/resilience.md). Prints the report, writes it to bench/results/chaos-<date>.md and
 // bench/results/chaos-latest.json, and exits 1 if any invariant fails.
+import '../infra/local/quiet-sdk-notice.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';

@@ -1,6 +1,7 @@
 // `tsx infra/local/cli/archive-replay.ts --archive <name> --from <iso> --to <iso>`: replays an archive's
 // events of a time window back onto its bus with EventBridge's StartReplay (through the edge, as on
 // AWS), waits for the replay, and reports what the replayed events' rules and consumers did.
+import '../quiet-sdk-notice.ts';
 import {
   DescribeArchiveCommand,
   DescribeReplayCommand,

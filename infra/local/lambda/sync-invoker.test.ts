@@ -124,6 +124,11 @@ describe('createLambdaHost: logs', () => {
         await new Promise((resolve) => setTimeout(resolve, 5));
         process.stderr.write('on stderr\\n');
         process.stdout.write(Buffer.from('as bytes\\n'));
+        // A character split between two writes a turn apart; the second write's callback is called.
+        const split = Buffer.from('über\\n');
+        process.stdout.write(split.subarray(0, 1));
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        await new Promise((resolve) => process.stdout.write(split.subarray(1), resolve));
         console.log('after the wait');
         return 'done';
       };
@@ -135,11 +140,12 @@ describe('createLambdaHost: logs', () => {
     expect(result).toEqual({ ok: true, payload: 'done' });
     expect(output()).toMatch(/\tundefined\tINFO\tloaded\n/);
     const lines = invocationLines(output(), '[Talker]');
-    expect(lines).toHaveLength(4);
+    expect(lines).toHaveLength(5);
     expect(lines[0]).toMatch(/\tINFO\tbefore the wait$/);
     expect(lines[1]).toBe('[Talker] on stderr');
     expect(lines[2]).toBe('[Talker] as bytes');
-    expect(lines[3]).toMatch(/\tINFO\tafter the wait$/);
+    expect(lines[3]).toBe('[Talker] über');
+    expect(lines[4]).toMatch(/\tINFO\tafter the wait$/);
   });
 
   it('writes what a running invocation prints before it ends', async () => {
