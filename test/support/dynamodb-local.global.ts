@@ -1,3 +1,4 @@
+import '../../infra/local/quiet-sdk-notice.ts';
 import { tmpdir } from 'node:os';
 import type { TestProject } from 'vitest/node';
 import { startDynamoDbLocal } from '../../infra/local/dynamodb/dynamodb-local.ts';

@@ -1,3 +1,4 @@
+import '../../infra/local/quiet-sdk-notice.ts';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

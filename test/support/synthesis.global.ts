@@ -1,3 +1,4 @@
+import '../../infra/local/quiet-sdk-notice.ts';
 import type { TestProject } from 'vitest/node';
 import { describeSynthesis } from '../../infra/local/synth/cache.ts';
 import { synthesizeOnce } from './local-cloud.ts';
