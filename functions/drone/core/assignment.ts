@@ -246,18 +246,18 @@ async function recallFor(store: DroneStore, assignment: Assignment): Promise<Rec
  * order of their score, until one is free at the asked time (at most MAX_CANDIDATES_READ).
  * Otherwise the earliest delivery among the later windows found.
  */
-export async function chooseDrone(
+async function chooseDrone(
   deps: AssignmentDeps,
   deliveryId: string,
   request: AssignmentRequest,
   options: {
-    keepOwnBooking?: boolean;
-    fresh?: ReadonlyMap<string, DroneProfile>;
+    keepOwnBooking: boolean;
+    fresh: ReadonlyMap<string, DroneProfile>;
     /** The reads of earlier rounds of the same assignment. */
-    reads?: SearchReads;
-  } = {},
+    reads: SearchReads;
+  },
 ): Promise<Choice | Refusal> {
-  const reads = options.reads ?? searchReads(deps.store);
+  const { reads } = options;
   const now = deps.now().getTime();
   const timeScale = deps.timeScale ?? 1;
   const cells = cellsAround(request.pickup, SEARCH_RADIUS_M);
@@ -279,7 +279,7 @@ export async function chooseDrone(
     for (const listed of await listing) {
       if (seen.has(listed.droneId)) continue;
       seen.add(listed.droneId);
-      const known = options.fresh?.get(listed.droneId);
+      const known = options.fresh.get(listed.droneId);
       const profile = known && known.version >= listed.version ? known : listed;
       const flight = flightFor(profile, request, timeScale);
       if (!flight) continue;
