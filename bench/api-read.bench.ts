@@ -20,7 +20,6 @@ import { type LocalCloud, startLocalCloud } from '../infra/local/cloud.ts';
 import { LOCAL_CREDENTIALS } from '../infra/local/dynamodb/dynamodb-local.ts';
 import { createConsoleLogger } from '../infra/local/log.ts';
 import type { LocalLogger } from '../infra/local/model.ts';
-import { freePortRange } from '../infra/local/ports.ts';
 import { synthesizeOnce } from '../test/support/local-cloud.ts';
 import type { BenchmarkFamily } from './family.ts';
 import {
@@ -118,7 +117,7 @@ async function startFixture(): Promise<Fixture> {
       cloudAssemblyDir: synthesis.outdir,
       stateDir,
       edgePort: 0,
-      apiBasePort: await freePortRange(2),
+      apiBasePort: 0,
       log: both(createConsoleLogger({ write: (line) => logFile.write(`${line}\n`) }), log),
       functionOutput: logFile,
     });

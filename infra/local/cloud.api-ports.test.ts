@@ -1,10 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalCloud, startLocalCloud } from './cloud.ts';
-import { writeAssembly } from './cloud-test-support.ts';
-import { silentLogger } from './log.ts';
+import type { LocalCloud } from './cloud.ts';
+import { cloudFolders, startTestCloud, writeAssembly } from './cloud-test-support.ts';
 
 // `LOCAL_API_PORT=0 npm start` (apiBasePort 0): every HTTP API gets a free port of its own, and the
 // functions are told the same URLs the APIs listen on.
@@ -45,27 +41,18 @@ const TEMPLATE = {
 };
 
 describe('a local cloud started with API port 0', () => {
-  let dir: string;
-  let stateDir: string;
+  let folders: Awaited<ReturnType<typeof cloudFolders>>;
   let cloud: LocalCloud;
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'cloud-ports-app-'));
-    stateDir = await mkdtemp(path.join(tmpdir(), 'cloud-ports-state-'));
-    await writeAssembly(dir, TEMPLATE);
-    cloud = await startLocalCloud({
-      cloudAssemblyDir: dir,
-      stateDir,
-      edgePort: 0,
-      apiBasePort: 0,
-      log: silentLogger,
-    });
+    folders = await cloudFolders();
+    await writeAssembly(folders.dir, TEMPLATE);
+    cloud = await startTestCloud(folders, { apiBasePort: 0 });
   });
 
   afterAll(async () => {
     await cloud?.stop();
-    await rm(dir, { recursive: true, force: true });
-    await rm(stateDir, { recursive: true, force: true });
+    await folders?.remove();
   });
 
   it('serves each HTTP API on a free port of its own and tells the functions those URLs', async () => {

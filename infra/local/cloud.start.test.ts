@@ -1,5 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import {
@@ -9,9 +8,8 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalCloud, startLocalCloud } from './cloud.ts';
-import { writeAssembly } from './cloud-test-support.ts';
-import { silentLogger } from './log.ts';
+import type { LocalCloud } from './cloud.ts';
+import { cloudFolders, startTestCloud, writeAssembly } from './cloud-test-support.ts';
 import { freePort } from './ports.ts';
 
 // The whole start and stop on a small hand-written assembly: a table, a queue with its DLQ, and a
@@ -70,30 +68,21 @@ async function accepts(url: string): Promise<boolean> {
 }
 
 describe('startLocalCloud', () => {
-  let dir: string;
-  let stateDir: string;
+  let folders: Awaited<ReturnType<typeof cloudFolders>>;
   let marker: string;
   let cloud: LocalCloud;
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'cloud-app-'));
-    stateDir = await mkdtemp(path.join(tmpdir(), 'cloud-state-'));
-    marker = path.join(stateDir, 'seeded');
+    folders = await cloudFolders();
+    marker = path.join(folders.stateDir, 'seeded');
     const code = `exports.handler = async () => { require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran'); };`;
-    await writeAssembly(dir, assembly(code));
-    cloud = await startLocalCloud({
-      cloudAssemblyDir: dir,
-      stateDir,
-      edgePort: 0,
-      apiBasePort: await freePort(),
-      log: silentLogger,
-    });
+    await writeAssembly(folders.dir, assembly(code));
+    cloud = await startTestCloud(folders);
   });
 
   afterAll(async () => {
     await cloud.stop();
-    await rm(dir, { recursive: true, force: true });
-    await rm(stateDir, { recursive: true, force: true });
+    await folders.remove();
   });
 
   it('creates the template tables in DynamoDB Local', async () => {
@@ -124,7 +113,7 @@ describe('startLocalCloud', () => {
   });
 
   it('writes the state file with the edge and the resource names', async () => {
-    const state = JSON.parse(await readFile(path.join(stateDir, 'state.json'), 'utf8'));
+    const state = JSON.parse(await readFile(path.join(folders.stateDir, 'state.json'), 'utf8'));
 
     expect(state.edge).toBe(cloud.urls.edge);
     expect(state.tables).toEqual({ Table: 'things' });
@@ -145,13 +134,7 @@ describe('startLocalCloud', () => {
     before.destroy();
 
     await cloud.stop();
-    cloud = await startLocalCloud({
-      cloudAssemblyDir: dir,
-      stateDir,
-      edgePort: 0,
-      apiBasePort: await freePort(),
-      log: silentLogger,
-    });
+    cloud = await startTestCloud(folders);
     const after = sqsClient(cloud.urls.edge);
     const received = await after.send(
       new ReceiveMessageCommand({ QueueUrl: `${cloud.urls.edge}/000000000000/jobs`, WaitTimeSeconds: 1 }),
@@ -164,43 +147,30 @@ describe('startLocalCloud', () => {
 
 describe('startLocalCloud with a failing trigger', () => {
   it('fails and leaves nothing listening', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'cloud-app-'));
-    const stateDir = await mkdtemp(path.join(tmpdir(), 'cloud-state-'));
-    await writeAssembly(dir, assembly(`exports.handler = async () => { throw new Error('seed failed'); };`));
+    const folders = await cloudFolders();
+    await writeAssembly(
+      folders.dir,
+      assembly(`exports.handler = async () => { throw new Error('seed failed'); };`),
+    );
     const edgePort = await freePort();
 
-    const start = startLocalCloud({
-      cloudAssemblyDir: dir,
-      stateDir,
-      edgePort,
-      apiBasePort: await freePort(),
-      log: silentLogger,
-    });
+    const start = startTestCloud(folders, { edgePort });
 
     await expect(start).rejects.toThrow(/Trigger SeedTrigger failed: .*seed failed/);
     expect(await accepts(`http://127.0.0.1:${edgePort}/`)).toBe(false);
-    await rm(dir, { recursive: true, force: true });
-    await rm(stateDir, { recursive: true, force: true });
+    await folders.remove();
   });
 });
 
 describe('startLocalCloud with faults given at start', () => {
   it('runs the triggers without them, then injects them into the running app', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'cloud-app-'));
-    const stateDir = await mkdtemp(path.join(tmpdir(), 'cloud-state-'));
-    const marker = path.join(stateDir, 'seeded');
+    const folders = await cloudFolders();
+    const marker = path.join(folders.stateDir, 'seeded');
     const code = `exports.handler = async () => { require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran'); };`;
-    await writeAssembly(dir, assembly(code));
+    await writeAssembly(folders.dir, assembly(code));
     const faults = [{ function: 'Seed', errorRate: 1 }];
 
-    const cloud = await startLocalCloud({
-      cloudAssemblyDir: dir,
-      stateDir,
-      edgePort: 0,
-      apiBasePort: await freePort(),
-      log: silentLogger,
-      faults: { functions: faults, sqsDuplicateRate: 0 },
-    });
+    const cloud = await startTestCloud(folders, { faults: { functions: faults, sqsDuplicateRate: 0 } });
     try {
       const later = await cloud.lambda.invoke('Seed', {});
 
@@ -209,8 +179,7 @@ describe('startLocalCloud with faults given at start', () => {
       expect(later).toMatchObject({ ok: false, errorType: 'InjectedFault' });
     } finally {
       await cloud.stop();
-      await rm(dir, { recursive: true, force: true });
-      await rm(stateDir, { recursive: true, force: true });
+      await folders.remove();
     }
     // A whole start (DynamoDB Local's JVM included) and stop: as long as the hooks above may take.
   }, 120_000);

@@ -9,7 +9,6 @@ import { readLocalCloudState } from '../../infra/local/auth/state.ts';
 import { type LocalCloud, resourceNames, startLocalCloud } from '../../infra/local/cloud.ts';
 import { createConsoleLogger } from '../../infra/local/log.ts';
 import type { LocalLogger } from '../../infra/local/model.ts';
-import { freePortRange } from '../../infra/local/ports.ts';
 import { assemblyProblems } from '../../infra/local/synth/cache.ts';
 import { ROOT, synthesizeOnce, TEST_CLOUD_ASSEMBLY } from '../support/local-cloud.ts';
 
@@ -69,7 +68,7 @@ export async function startChaosCloud(options: StartChaosCloudOptions = {}): Pro
     cloudAssemblyDir,
     stateDir,
     edgePort: 0,
-    apiBasePort: await freePortRange(2),
+    apiBasePort: 0,
     log,
     functionOutput,
   });

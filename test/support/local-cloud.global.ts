@@ -7,7 +7,6 @@ import type { TestProject } from 'vitest/node';
 import { loadFixture } from '../../events/fixtures.ts';
 import { startLocalCloud } from '../../infra/local/cloud.ts';
 import { createConsoleLogger } from '../../infra/local/log.ts';
-import { freePortRange } from '../../infra/local/ports.ts';
 import { describeSynthesis } from '../../infra/local/synth/cache.ts';
 import { ROOT, synthesizeOnce } from './local-cloud.ts';
 
@@ -24,12 +23,11 @@ export default async function setup(project: TestProject) {
 
   const stateDir = await mkdtemp(path.join(tmpdir(), 'drone-delivery-e2e-'));
   const logFile = createWriteStream(path.join(workDir, 'local-cloud.log'));
-  const apiBasePort = await freePortRange(2);
   const cloud = await startLocalCloud({
     cloudAssemblyDir,
     stateDir,
     edgePort: 0,
-    apiBasePort,
+    apiBasePort: 0,
     log: createConsoleLogger({ write: (line) => logFile.write(`${line}\n`) }),
     functionOutput: logFile,
     hotReload: { projectRoot: ROOT },
